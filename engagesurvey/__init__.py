@@ -1,0 +1,14 @@
+"""engagesurvey: psychometric survey research for engagement surveys.
+
+Instruments as data, real survey exports in, audited scores out; reliability, factor analysis and SEM
+that agree with R's psych and lavaan; hypothesis tests and anonymity-safe bilingual reports.
+"""
+
+from __future__ import annotations
+
+from . import errors
+from .errors import EngageSurveyError, InputError, InstrumentError
+
+__version__ = "0.1.0"
+
+__all__ = ["errors", "EngageSurveyError", "InputError", "InstrumentError", "__version__"]
