@@ -29,9 +29,21 @@ class InputError(EngageSurveyError):
         if column is not None:
             parts.append(f"column {column!r}")
         if value is not None:
-            parts.append(f"value {value!r}")
+            parts.append(f"value {_show(value)}")
         where = ", ".join(parts)
         super().__init__(f"{where}: {message}" if where else message)
+
+
+def _show(value) -> str:
+    """A value as a user would write it: 9 not np.float64(9.0), text in quotes."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return repr(value)
 
 
 class ModelSyntaxError(EngageSurveyError):

@@ -1,0 +1,65 @@
+"""Input validation shared by the statistics modules (validate once at the boundary, then trust)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from .errors import EngageSurveyError
+
+
+def item_frame(items, *, min_items: int = 2, what: str = "items") -> pd.DataFrame:
+    """Return ``items`` as a float DataFrame, or raise a clear error.
+
+    Accepts a DataFrame or a 2-D array (columns named ``V1..Vk``). Rejects fewer than ``min_items``
+    columns, non-numeric columns (naming the column and a bad value), and columns with no variance.
+    """
+    if isinstance(items, np.ndarray):
+        if items.ndim != 2:
+            raise EngageSurveyError(f"{what} must be a 2-D table, got an array of shape {items.shape}")
+        items = pd.DataFrame(items, columns=[f"V{i + 1}" for i in range(items.shape[1])])
+    if not isinstance(items, pd.DataFrame):
+        raise EngageSurveyError(f"{what} must be a pandas DataFrame, got {type(items).__name__}")
+    if items.shape[1] < min_items:
+        raise EngageSurveyError(f"{what} need at least {min_items} columns, got {items.shape[1]}")
+    out = {}
+    for col in items.columns:
+        s = items[col]
+        if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+            conv = pd.to_numeric(s, errors="coerce")
+            bad = s[conv.isna() & s.notna()]
+            if len(bad):
+                raise EngageSurveyError(
+                    f"column {col!r} is not numeric (row {bad.index[0]!r}, value {bad.iloc[0]!r})"
+                )
+            s = conv
+        out[col] = s.astype(float)
+    frame = pd.DataFrame(out, index=items.index)
+    sd = frame.std(skipna=True)
+    const = [str(c) for c in frame.columns if not np.isfinite(sd[c]) or sd[c] == 0]
+    if const:
+        raise EngageSurveyError(f"{what} with no variance (constant or empty): {', '.join(const)}")
+    return frame
+
+
+def reverse_items(frame: pd.DataFrame, reverse: Iterable[str] = (), scale=None) -> pd.DataFrame:
+    """Reverse-key the named columns as min + max - x (psych's convention).
+
+    ``scale=(min, max)`` gives the response range; otherwise min and max are taken over all cells of
+    ``frame`` (as ``psych::alpha`` and ``psych::scoreItems`` do).
+    """
+    reverse = list(reverse or ())
+    if not reverse:
+        return frame
+    unknown = [r for r in reverse if r not in frame.columns]
+    if unknown:
+        raise EngageSurveyError(f"reverse names items that are not columns: {', '.join(map(str, unknown))}")
+    if scale is None:
+        lo, hi = np.nanmin(frame.to_numpy()), np.nanmax(frame.to_numpy())
+    else:
+        lo, hi = scale
+    out = frame.copy()
+    out[reverse] = lo + hi - out[reverse]
+    return out

@@ -1,0 +1,199 @@
+"""The ``engagesurvey`` command line. The only place in the package that prints.
+
+A user's mistake (an :class:`~engagesurvey.errors.EngageSurveyError`, a missing file) ends with one line
+on stderr and exit code 2, never a traceback. Long work shows progress on stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from .errors import EngageSurveyError
+
+err = Console(stderr=True)
+out = Console()
+
+LANG = click.option("--lang", type=click.Choice(["id", "en"]), default="en", show_default=True,
+                    help="Language of labels and messages (id = Indonesian, en = English).")
+
+MESSAGES = {
+    "reading": {"id": "Membaca {f}", "en": "Reading {f}"},
+    "scoring": {"id": "Menghitung skor", "en": "Scoring"},
+    "simulating": {"id": "Mensimulasikan survei", "en": "Simulating the survey"},
+    "report": {"id": "Menyusun laporan", "en": "Writing the report"},
+    "wrote": {"id": "Ditulis", "en": "Wrote"},
+    "rows": {"id": "baris dibaca {read}: diskor {scored}, sebagian {partial}, dikecualikan {excluded}",
+             "en": "rows read {read}: scored {scored}, partial {partial}, excluded {excluded}"},
+}
+
+
+def msg(key: str, lang: str, **kw) -> str:
+    return MESSAGES[key][lang].format(**kw)
+
+
+def friendly(fn):
+    """Turn a user's mistake into one line on stderr and exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except EngageSurveyError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            sys.exit(2)
+        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+            err.print(f"[bold red]error:[/] {exc.strerror}: {exc.filename}", highlight=False, soft_wrap=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="engagesurvey")
+def main():
+    """engagesurvey: score, validate and test engagement surveys (Indonesian ASN and beyond)."""
+
+
+# ----------------------------------------------------------------------------------- instruments
+
+
+@main.group()
+def instruments():
+    """List and show the bundled instruments."""
+
+
+@instruments.command("list")
+@LANG
+@friendly
+def instruments_list(lang):
+    """List the bundled instruments."""
+    from .instrument import list_instruments, load_instrument
+
+    for iid in list_instruments():
+        inst = load_instrument(iid)
+        out.print(f"{iid:<10} v{inst.version:<8} {len(inst.items):>3} items  {inst.title_in(lang)}",
+                  highlight=False)
+
+
+@instruments.command("show")
+@click.argument("instrument")
+@LANG
+@friendly
+def instruments_show(instrument, lang):
+    """Show an instrument's scales and items (bundled id or YAML path)."""
+    from .instrument import load_instrument
+
+    inst = load_instrument(instrument)
+    out.print(f"[bold]{inst.title_in(lang)}[/] ({inst.id} v{inst.version})", highlight=False)
+    for sc in inst.scales.values():
+        indent = "    " if sc.parent else "  "
+        rule = f"{sc.scoring}, min_valid {sc.min_valid}" + ("" if sc.total else ", not scored as a total")
+        out.print(f"{indent}{sc.id}: {sc.label.get(lang)} ({len(sc.items)} items; {rule})", highlight=False)
+    for it in inst.all_items().values():
+        mark = " (R)" if it.reverse else (" (attention check)" if it.attention else "")
+        out.print(f"  {it.id:<16}{mark} {it.text.get(lang)}", highlight=False, soft_wrap=True)
+
+
+# ------------------------------------------------------------------------------------------ score
+
+
+def _instrument_arg(values):
+    from .instrument import combine_instruments
+
+    ids = [v for value in values for v in value.split(",") if v]
+    if not ids:
+        raise EngageSurveyError("give at least one --instrument (a bundled id or a YAML file)")
+    return combine_instruments(ids)
+
+
+@main.command()
+@click.argument("export", type=click.Path(dir_okay=False))
+@click.option("--instrument", "-i", multiple=True, required=True,
+              help="Bundled instrument id or YAML path; repeat or comma-separate for several.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
+@click.option("--format", "fmt", default="auto", show_default=True, help="Export format.")
+@click.option("--id-column", default=None, help="Respondent id column.")
+@click.option("--mapping", default=None, type=click.Path(dir_okay=False),
+              help="Mapping file (columns -> item ids).")
+@click.option("--min-valid", type=float, default=None,
+              help="Override the minimum-valid rule: a count (>= 1) or a share in (0, 1).")
+@LANG
+@friendly
+def score(export, instrument, out_dir, fmt, id_column, mapping, min_valid, lang):
+    """Read a survey EXPORT, score it, and write scores, reconciliation and the audit log."""
+    from . import io as es_io
+    from .scoring import score as do_score
+
+    inst = _instrument_arg(instrument)
+    with err.status(msg("reading", lang, f=export)):
+        responses = es_io.read_responses(export, inst, format=fmt, id_column=id_column, mapping=mapping)
+    with err.status(msg("scoring", lang)):
+        mv = None if min_valid is None else (int(min_valid) if min_valid >= 1 else float(min_valid))
+        result = do_score(responses, inst, min_valid=mv)
+    paths = write_score_outputs(result, responses, Path(out_dir))
+    out.print(msg("rows", lang, **result.counts()), highlight=False)
+    for p in paths:
+        out.print(f"{msg('wrote', lang)} {p}", highlight=False)
+
+
+def write_score_outputs(result, responses, out_dir: Path) -> list:
+    from .safe import safe_frame
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    frame = result.to_frame()
+    for name, table in (("scores.csv", frame), ("reconciliation.csv", result.reconciliation),
+                        ("score_log.csv", result.log), ("read_log.csv", responses.log)):
+        p = out_dir / name
+        safe_frame(table).to_csv(p, index=name != "score_log.csv" and name != "read_log.csv",
+                                 index_label="row")
+        paths.append(p)
+    return paths
+
+
+# ------------------------------------------------------------------------------------------- demo
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
+@click.option("--seed", type=int, default=2026, show_default=True)
+@click.option("--n-employees", type=int, default=3000, show_default=True)
+@click.option("--n-units", type=int, default=150, show_default=True)
+@click.option("--n-agencies", type=int, default=12, show_default=True)
+@LANG
+@friendly
+def demo(out_dir, seed, n_employees, n_units, n_agencies, lang):
+    """Simulate a multi-agency survey, read it back, score it and write an HTML summary."""
+    from . import io as es_io
+    from .instrument import combine_instruments
+    from .report import write_summary
+    from .scoring import score as do_score
+    from .simulate import DEMO_INSTRUMENTS, simulate
+
+    out_dir = Path(out_dir)
+    with err.status(msg("simulating", lang)):
+        survey = simulate(n_agencies, n_units, n_employees, seed=seed, lang=lang)
+        export = survey.write(out_dir / "demo_export.csv")
+    inst = combine_instruments(DEMO_INSTRUMENTS)
+    with err.status(msg("reading", lang, f=export)):
+        responses = es_io.read_responses(export, inst, id_column="respondent_id")
+    with err.status(msg("scoring", lang)):
+        result = do_score(responses, inst)
+    paths = write_score_outputs(result, responses, out_dir)
+    with err.status(msg("report", lang)):
+        for lg in ("id", "en"):
+            paths.append(write_summary(result, out_dir / f"summary_{lg}.html", lang=lg, source=export,
+                                       group="agency", seed=seed))
+    out.print(msg("rows", lang, **result.counts()), highlight=False)
+    out.print(f"{msg('wrote', lang)} {export}", highlight=False)
+    for p in paths:
+        out.print(f"{msg('wrote', lang)} {p}", highlight=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
