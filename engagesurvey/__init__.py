@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from . import errors
 from .errors import EngageSurveyError, InputError, InstrumentError
+from .instrument import Instrument, Item, combine_instruments, list_instruments, load_instrument
+from .scoring import ScoreResult, score
 
 __version__ = "0.1.0"
 
-__all__ = ["errors", "EngageSurveyError", "InputError", "InstrumentError", "__version__"]
+__all__ = [
+    "EngageSurveyError", "InputError", "Instrument", "InstrumentError", "Item", "ScoreResult",
+    "__version__", "combine_instruments", "errors", "list_instruments", "load_instrument", "score",
+]

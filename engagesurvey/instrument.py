@@ -333,12 +333,13 @@ class _Builder:
         sums = self.constant_sums(raw.get("constant_sums") or [], items, rscales)
         for sc in scales.values():
             sc.items = [i.id for i in items.values() if (i.subscale if sc.parent else i.scale) == sc.id]
-        for n, sc in enumerate(scales.values()):
+        for sc in scales.values():
             if len(sc.items) < 2:
-                self.fail(
-                    f"scales '{sc.id}'",
-                    f"a scale needs at least 2 items, found {len(sc.items)}",
-                )
+                self.fail(f"scales '{sc.id}'", f"a scale needs at least 2 items, found {len(sc.items)}")
+            if not isinstance(sc.min_valid, float) and sc.min_valid > len(sc.items):
+                self.fail(f"scales '{sc.id}'.min_valid",
+                          f"needs {sc.min_valid} answered items but the scale has only {len(sc.items)}")
+        self.unique_columns({**items, **{c.id: c for c in checks}})
         return Instrument(
             id=iid, version=str(raw["version"]), title=title, description=desc,
             provenance=str(raw["provenance"]), licence=str(raw.get("licence", raw.get("license"))),
@@ -403,8 +404,11 @@ class _Builder:
 
     def check_ambiguous(self, options, where):
         seen: dict = {}
+        codes = {normalise_label(_code_text(o.code)): o.code for o in options}
         for o in options:
             for name in {normalise_label(x) for x in [*o.label.values(), *o.aliases]}:
+                if name in codes and codes[name] != o.code:
+                    self.fail(where, f"label or alias {name!r} of code {o.code:g} is the code of another option")
                 if name in seen and seen[name] != o.code:
                     self.fail(where, f"label or alias {name!r} names two codes ({seen[name]:g} and {o.code:g})")
                 seen[name] = o.code
@@ -431,6 +435,8 @@ class _Builder:
             if sid in scales:
                 self.fail(f"{where}.id", f"duplicate scale id {sid!r}")
             scoring, min_valid = self.rule(s, where, "mean", 0.5)
+            if not isinstance(s.get("total", True), bool):
+                self.fail(f"{where}.total", f"must be true or false, got {s.get('total')!r}")
             sc = Scale(id=sid, label=self.bilingual(s.get("label"), f"{where}.label"), items=[],
                        scoring=scoring, min_valid=min_valid, total=bool(s.get("total", True)))
             scales[sid] = sc
@@ -460,6 +466,8 @@ class _Builder:
             isinstance(mv, float) and mv > 1 and not float(mv).is_integer()
         ):
             self.fail(f"{where}.min_valid", f"{mv!r} must be a share in (0, 1] or a whole number of items")
+        if isinstance(mv, float) and mv > 1:
+            mv = int(mv)
         return scoring, mv
 
     def items(self, block, rscales, scales, sub_of, reverse_keyed) -> dict:
@@ -504,6 +512,16 @@ class _Builder:
                 aliases=tuple(str(a) for a in aliases), required=bool(it.get("required", True)),
             )
         return items
+
+    def unique_columns(self, items: dict) -> None:
+        """An item id or alias may name one item only (it is how export columns find their item)."""
+        owner: dict = {}
+        for it in items.values():
+            for name in (it.id, *it.aliases):
+                key = normalise_label(name)
+                if key in owner and owner[key] != it.id:
+                    self.fail(f"items '{it.id}'.aliases", f"column name {name!r} also names item {owner[key]!r}")
+                owner[key] = it.id
 
     def attention(self, block, rscales, items) -> list:
         if not isinstance(block, list):

@@ -112,20 +112,23 @@ def score(responses_or_frame, instrument, *, min_valid=None, careless: bool = Tr
             f"missing item columns for instrument {inst.id!r}: {', '.join(missing)}", file=source
         )
     values = _numeric(frame[item_ids], source)
-    _check_ranges(values, inst, source)
-    items = _reverse(values, inst)
+    x = values.to_numpy(dtype=float)
+    _check_ranges(values, x, inst, source)
+    xr = _reverse(x, item_ids, inst)
+    items = pd.DataFrame(xr, index=frame.index, columns=item_ids)
 
-    scores, n_valid, logs = {}, {}, []
-    for sc in inst.scored_scales():
-        s, nv, lg = _score_scale(items, inst, sc, min_valid)
-        scores[sc.id], n_valid[sc.id] = s, nv
-        logs.append(lg)
-    scores = pd.DataFrame(scores, index=frame.index)
-    n_valid = pd.DataFrame(n_valid, index=frame.index)
-    log = pd.concat(logs, ignore_index=True) if logs else _empty_log()
+    scales = inst.scored_scales()
+    answered = ~np.isnan(xr)
+    nv, mean, needed = _scale_means(np.where(answered, xr, 0.0), answered, item_ids, scales, min_valid)
+    values_out = np.column_stack([_apply_rule(mean[:, k], inst, sc) for k, sc in enumerate(scales)]) \
+        if scales else np.empty((len(frame), 0))
+    ids = [sc.id for sc in scales]
+    scores = pd.DataFrame(values_out, index=frame.index, columns=ids)
+    n_valid = pd.DataFrame(nv.astype(np.int64), index=frame.index, columns=ids)
+    log = _missing_log(frame.index, nv, needed, scales)
+    reconciliation = _reconcile(frame.index, values_out, answered)
 
     flags, careless_result = _flags(values, items, inst, duration, careless)
-    reconciliation = _reconcile(frame.index, scores, items, inst)
     return ScoreResult(
         scores=scores, items=items, n_valid=n_valid, reconciliation=reconciliation, log=log,
         flags=flags, instrument=inst, careless=careless_result, meta=meta,
@@ -156,6 +159,8 @@ def _is_scored_item(inst: Instrument, item_id: str) -> bool:
 
 
 def _numeric(frame: pd.DataFrame, source) -> pd.DataFrame:
+    if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in frame.dtypes):
+        return frame.astype(float)
     out = {}
     for col in frame.columns:
         s = frame[col]
@@ -172,24 +177,41 @@ def _numeric(frame: pd.DataFrame, source) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def _check_ranges(values: pd.DataFrame, inst: Instrument, source) -> None:
+def _check_ranges(values: pd.DataFrame, x: np.ndarray, inst: Instrument, source) -> None:
+    """Every code must be an option of the item's scale (or inside [min, max] for numeric scales).
+
+    One vectorised pass over the whole matrix: bounds for every column, integrality where the options
+    are consecutive whole numbers, and ``isin`` only for columns with other code sets.
+    """
     all_items = inst.all_items()
-    for col in values.columns:
-        it = all_items[col]
+    its = [all_items[c] for c in values.columns]
+    lo = np.array([it.min for it in its])
+    hi = np.array([it.max for it in its])
+    lo, hi = np.where(np.isnan(lo), -np.inf, lo), np.where(np.isnan(hi), np.inf, hi)
+    whole, other = np.zeros(len(its), bool), []
+    for j, it in enumerate(its):
         rs = inst.response_scales[it.response_scale]
-        v = values[col]
-        if rs.numeric or not rs.options:
-            lo, hi = it.min, it.max
-            if math.isnan(lo) or math.isnan(hi):
-                continue
-            bad = v[(v < lo) | (v > hi)]
-        else:
-            bad = v[v.notna() & ~v.isin(rs.codes())]
-        if len(bad):
-            raise InputError(
-                f"code out of range for item {col!r} (allowed {_allowed(rs, it)}; {len(bad)} such value(s))",
-                file=source, row=bad.index[0], column=col, value=bad.iloc[0],
-            )
+        if not rs.numeric and rs.options:
+            codes = np.asarray(rs.codes())
+            if np.array_equal(codes, np.arange(codes.min(), codes.max() + 1)):
+                whole[j] = True
+            else:
+                other.append((j, codes))
+    with np.errstate(invalid="ignore"):
+        bad = (x < lo) | (x > hi)
+        if whole.any():
+            bad |= whole & (x != np.floor(x)) & ~np.isnan(x)
+        for j, codes in other:
+            bad[:, j] |= ~np.isnan(x[:, j]) & ~np.isin(x[:, j], codes)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        col = values.columns[c]
+        it = all_items[col]
+        raise InputError(
+            f"code out of range for item {col!r} (allowed {_allowed(inst.response_scales[it.response_scale], it)}; "
+            f"{int(bad[:, c].sum())} such value(s) in this column)",
+            file=source, row=values.index[r], column=col, value=x[r, c],
+        )
 
 
 def _allowed(rs, it) -> str:
@@ -198,53 +220,72 @@ def _allowed(rs, it) -> str:
     return f"{it.min:g}..{it.max:g}"
 
 
-def _reverse(values: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
-    items = values.copy()
-    for col in values.columns:
-        it = inst.all_items()[col]
-        if it.reverse:
-            items[col] = it.min + it.max - values[col]
-    return items
+def _reverse(x: np.ndarray, columns, inst: Instrument) -> np.ndarray:
+    """Reverse-keyed items recoded as min + max - x, in one pass: ``x * sign + shift``."""
+    all_items = inst.all_items()
+    rev = np.array([all_items[c].reverse for c in columns], dtype=bool)
+    if not rev.any():
+        return x.copy()
+    sign = np.where(rev, -1.0, 1.0)
+    shift = np.where(rev, [all_items[c].min + all_items[c].max for c in columns], 0.0)
+    return x * sign + shift
 
 
 def _threshold(rule, k: int) -> int:
-    """Items needed: an int count, or a share of k (at least that share: ceil(share * k))."""
+    """Items needed: an int count, or a share of k (at least that share: ceil(share * k)).
+
+    A float is a share (``1.0`` = all items); an int is a count (``1`` = one item).
+    """
     if isinstance(rule, float) and rule <= 1:
         return max(1, math.ceil(rule * k - 1e-12))
-    return int(rule)
+    return max(1, int(rule))
 
 
-def _score_scale(items: pd.DataFrame, inst: Instrument, sc: Scale, min_valid):
-    x = items[sc.items].to_numpy(dtype=float)
-    k = x.shape[1]
-    answered = ~np.isnan(x)
-    nv = answered.sum(axis=1)
+def _scale_means(x0: np.ndarray, answered: np.ndarray, item_ids, scales, min_valid):
+    """Answered counts and prorated means for all scales at once.
+
+    With ``M`` the items x scales membership matrix, ``sums = X0 M`` and ``n_valid = A M`` (``X0`` the
+    reverse-keyed answers with missing set to 0, ``A`` the answered indicator): one matrix product each
+    instead of a loop over scales and respondents.
+    """
+    col_of = {c: j for j, c in enumerate(item_ids)}
+    member = np.zeros((len(item_ids), len(scales)))
+    for k, sc in enumerate(scales):
+        member[[col_of[i] for i in sc.items], k] = 1.0
+    sums = x0 @ member
+    nv = answered.astype(float) @ member
+    needed = np.array([_threshold(sc.min_valid if min_valid is None else min_valid, len(sc.items))
+                       for sc in scales], dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(nv > 0, np.nansum(x, axis=1) / np.maximum(nv, 1), np.nan)
-    needed = _threshold(sc.min_valid if min_valid is None else min_valid, k)
-    ok = nv >= max(needed, 1)
-    mean = np.where(ok, mean, np.nan)
+        mean = np.where(nv >= needed, sums / np.maximum(nv, 1.0), np.nan)
+    return nv, mean, needed
+
+
+def _apply_rule(mean: np.ndarray, inst: Instrument, sc: Scale) -> np.ndarray:
     if sc.scoring == "sum":
-        value = mean * k
-    elif sc.scoring == "pomp":
+        return mean * len(sc.items)
+    if sc.scoring == "pomp":
         lo = np.mean([inst.items[i].min for i in sc.items])
         hi = np.mean([inst.items[i].max for i in sc.items])
-        value = 100.0 * (mean - lo) / (hi - lo)
-    else:
-        value = mean
-    idx = items.index
-    bad = ~ok
-    log = pd.DataFrame({
-        "row": idx[bad],
-        "scale": sc.id,
-        "n_valid": nv[bad],
-        "needed": needed,
-        "reason": [
-            "no item answered" if n == 0 else f"only {n} of {k} items answered; the rule needs {needed}"
-            for n in nv[bad]
-        ],
-    })
-    return pd.Series(value, index=idx), pd.Series(nv, index=idx), log
+        return 100.0 * (mean - lo) / (hi - lo)
+    return mean
+
+
+def _missing_log(index, nv: np.ndarray, needed: np.ndarray, scales) -> pd.DataFrame:
+    """One line per missing score (row, scale, n_valid, needed, reason)."""
+    rows, cols = np.nonzero(nv < needed)
+    if rows.size == 0:
+        return _empty_log()
+    k = np.array([len(sc.items) for sc in scales])[cols]
+    n = nv[rows, cols].astype(int)
+    need = needed[cols].astype(int)
+    reason = np.where(n == 0, "no item answered",
+                      np.char.add(np.char.add(np.char.add(np.char.add(np.char.add(
+                          "only ", n.astype(str)), " of "), k.astype(str)), " items answered; the rule needs "),
+                          need.astype(str)))
+    log = pd.DataFrame({"row": np.asarray(index)[rows], "scale": np.array([sc.id for sc in scales])[cols],
+                        "n_valid": n, "needed": need, "reason": reason})
+    return log.sort_values(["row", "scale"], kind="stable").reset_index(drop=True)
 
 
 def _empty_log() -> pd.DataFrame:
@@ -280,25 +321,23 @@ def _flags(values, items, inst: Instrument, duration, careless: bool):
     return flags, result
 
 
-def _reconcile(index, scores: pd.DataFrame, items: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
-    n_scored = scores.notna().sum(axis=1)
-    n_answered = items.notna().sum(axis=1)
+_STATUS = ["scored", "partial", "excluded"]
+_REASONS = ["", "some scales below the minimum-valid rule",
+            "too few items answered on every scale (minimum-valid rule)", "no item answered"]
+
+
+def _reconcile(index, scores: np.ndarray, answered: np.ndarray) -> pd.DataFrame:
+    n_scored = (~np.isnan(scores)).sum(axis=1)
+    n_answered = answered.sum(axis=1)
     total = scores.shape[1]
-    status = np.where(n_scored == total, "scored", np.where(n_scored > 0, "partial", "excluded"))
-    reason = np.where(
-        n_scored == total,
-        "",
-        np.where(
-            n_answered == 0,
-            "no item answered",
-            np.where(
-                n_scored == 0,
-                "too few items answered on every scale (minimum-valid rule)",
-                "some scales below the minimum-valid rule",
-            ),
-        ),
-    )
+    status = np.where(n_scored == total, 0, np.where(n_scored > 0, 1, 2))
+    reason = np.where(status == 0, 0, np.where(status == 1, 1, np.where(n_answered == 0, 3, 2)))
     return pd.DataFrame(
-        {"status": status, "reason": reason, "n_items_answered": n_answered, "n_scales_scored": n_scored},
+        {
+            "status": pd.Categorical.from_codes(status, _STATUS).astype(object),
+            "reason": pd.Categorical.from_codes(reason, _REASONS).astype(object),
+            "n_items_answered": n_answered,
+            "n_scales_scored": n_scored,
+        },
         index=index,
     )
