@@ -6,7 +6,7 @@ that agree with R's psych and lavaan; hypothesis tests and anonymity-safe biling
 
 from __future__ import annotations
 
-from . import careless, errors
+from . import careless, errors, factor
 from .errors import EngageSurveyError, InputError, InstrumentError
 from .instrument import Instrument, Item, combine_instruments, list_instruments, load_instrument
 from .moments import Moments
@@ -15,6 +15,6 @@ from .scoring import ScoreResult, score
 __version__ = "0.1.0"
 
 __all__ = [
-    "EngageSurveyError", "Moments", "careless", "InputError", "Instrument", "InstrumentError", "Item", "ScoreResult",
+    "EngageSurveyError", "Moments", "careless", "factor", "InputError", "Instrument", "InstrumentError", "Item", "ScoreResult",
     "__version__", "combine_instruments", "errors", "list_instruments", "load_instrument", "score",
 ]
