@@ -6,15 +6,16 @@ that agree with R's psych and lavaan; hypothesis tests and anonymity-safe biling
 
 from __future__ import annotations
 
-from . import careless, errors, factor
+from . import careless, errors, factor, sem
 from .errors import EngageSurveyError, InputError, InstrumentError
 from .instrument import Instrument, Item, combine_instruments, list_instruments, load_instrument
 from .moments import Moments
 from .scoring import ScoreResult, score
+from .sem import SEMResult, cfa, invariance
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "EngageSurveyError", "Moments", "careless", "factor", "InputError", "Instrument", "InstrumentError", "Item", "ScoreResult",
+    "EngageSurveyError", "Moments", "careless", "factor", "cfa", "invariance", "SEMResult", "InputError", "Instrument", "InstrumentError", "Item", "ScoreResult",
     "__version__", "combine_instruments", "errors", "list_instruments", "load_instrument", "score",
 ]

@@ -1,0 +1,58 @@
+"""Public entry points: ``cfa``, ``sem`` and ``invariance``."""
+
+from __future__ import annotations
+
+from .estimate import fit_model
+from .invariance import invariance
+from .result import SEMResult
+
+__all__ = ["cfa", "sem", "invariance"]
+
+
+def cfa(model: str, data=None, *, estimator="ML", ordered=None, group=None, group_equal=(), missing="listwise",
+        sample_cov=None, sample_nobs=None, std_lv=False, meanstructure=None) -> SEMResult:
+    """Confirmatory factor analysis with lavaan syntax (``lavaan::cfa``, lavaan 0.6-14 defaults).
+
+    Parameters
+    ----------
+    model : str
+        lavaan model syntax (``=~ ~ ~~ ~1 :=``, labels ``a*x``, fixed values ``1*x``, ``NA*x``,
+        per-group ``c(a1, a2)*x``).
+    data : DataFrame, Moments or None
+        Raw data (rows = respondents). May be None when ``sample_cov`` is given.
+    estimator : {"ML", "MLR"}
+        ML (standard errors from the expected information) or MLR (Huber-White standard errors from
+        the observed information, Yuan-Bentler scaled chi-square).
+    group, group_equal : column defining groups, and parameter types held equal across them
+        ("loadings", "intercepts", "residuals", "residual.covariances", "lv.variances",
+        "lv.covariances", "means", "regressions").
+    missing : {"listwise", "fiml"}
+        "fiml" (lavaan's ``missing = "ml"``): casewise likelihood, standard errors from the observed
+        information, h1 by EM.
+    sample_cov, sample_nobs : covariance matrix with the n-1 denominator (as lavaan's ``sample.cov``;
+        rescaled internally by (n-1)/n) and the number of observations.
+    std_lv : bool
+        Identify factors by fixing their variances to 1 instead of the first loading.
+
+    Returns
+    -------
+    SEMResult
+        ``.estimates`` (lavaan's ``parameterEstimates(fit, standardized=TRUE)``), ``.fit_measures``
+        (``fitMeasures(fit)``), ``.modindices()``, ``.summary()``.
+
+    Notes
+    -----
+    Likelihood with N (not N - 1), as lavaan's default ``likelihood = "normal"``. Checked against
+    ``lavaan::cfa``/``lavaan::sem`` 0.6-14 (tests/reference/sem_*.R).
+    """
+    return fit_model(model, data, estimator=estimator, ordered=ordered, group=group, group_equal=group_equal,
+                     missing=missing, sample_cov=sample_cov, sample_nobs=sample_nobs, std_lv=std_lv,
+                     meanstructure=meanstructure, kind="cfa")
+
+
+def sem(model: str, data=None, *, estimator="ML", ordered=None, group=None, group_equal=(), missing="listwise",
+        sample_cov=None, sample_nobs=None, std_lv=False, meanstructure=None) -> SEMResult:
+    """Structural equation model with lavaan syntax (``lavaan::sem``); arguments as :func:`cfa`."""
+    return fit_model(model, data, estimator=estimator, ordered=ordered, group=group, group_equal=group_equal,
+                     missing=missing, sample_cov=sample_cov, sample_nobs=sample_nobs, std_lv=std_lv,
+                     meanstructure=meanstructure, kind="sem")

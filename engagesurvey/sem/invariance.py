@@ -1,0 +1,85 @@
+"""Measurement invariance: configural, metric, scalar and strict models with difference tests.
+
+Each level adds equality constraints across groups (``group_equal``): metric = loadings, scalar =
++ intercepts, strict = + residual variances. Successive models are compared as ``lavaan::lavTestLRT``
+(lavaan 0.6-14): the chi-square difference for ML, and for MLR the scaled difference of Satorra &
+Bentler (2001), ``T = (T0 - T1) / cd`` with ``cd = (df0 c0 - df1 c1) / (df0 - df1)`` computed from the
+unscaled statistics ``T`` and scaling factors ``c``. The verdict uses Chen's (2007) cut-offs:
+invariance holds at a level when delta CFI >= -.01 and delta RMSEA <= .015 (robust CFI/RMSEA for MLR).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import EngageSurveyError
+from .estimate import fit_model
+from .result import InvarianceResult
+
+LEVELS = {
+    "configural": (),
+    "metric": ("loadings",),
+    "scalar": ("loadings", "intercepts"),
+    "strict": ("loadings", "intercepts", "residuals"),
+}
+
+
+def lrt_difference(fm0: dict, fm1: dict, scaled: bool) -> tuple[float, float, float]:
+    """(delta chisq, delta df, p) between a more constrained model 0 and a less constrained model 1."""
+    d_df = fm0["df"] - fm1["df"]
+    d_chi = fm0["chisq"] - fm1["chisq"]
+    if scaled:
+        c0, c1 = fm0["chisq_scaling_factor"], fm1["chisq_scaling_factor"]
+        cd = (fm0["df"] * c0 - fm1["df"] * c1) / d_df
+        d_chi = d_chi / cd
+    p = float(stats.chi2.sf(d_chi, d_df)) if d_df > 0 else np.nan
+    return float(d_chi), float(d_df), p
+
+
+def invariance(model: str, data, group: str, *, levels=("configural", "metric", "scalar", "strict"),
+               estimator="ML", missing="listwise", cfi_cut: float = -0.01,
+               rmsea_cut: float = 0.015) -> InvarianceResult:
+    """Fit the invariance sequence and compare each level with the one before (``lavTestLRT``).
+
+    Returns an :class:`InvarianceResult` whose ``table`` is indexed by level with columns chisq df cfi
+    tli rmsea srmr delta_chisq delta_df p_value delta_cfi delta_rmsea verdict (and chisq_scaled
+    cfi_robust rmsea_robust for MLR, where the deltas use the robust indices). Checked against
+    ``lavaan::cfa(..., group, group.equal)`` and ``lavTestLRT`` (lavaan 0.6-14).
+    """
+    levels = list(levels)
+    bad = [lv for lv in levels if lv not in LEVELS]
+    if bad:
+        raise EngageSurveyError(f"unknown invariance level {bad[0]!r}; use {', '.join(LEVELS)}")
+    if len(levels) == 0:
+        raise EngageSurveyError("levels is empty")
+    est = str(estimator).upper()
+    scaled = est == "MLR"
+    fits = {lv: fit_model(model, data, estimator=est, group=group, group_equal=LEVELS[lv], missing=missing,
+                          kind="cfa") for lv in levels}
+    rows = []
+    prev = None
+    for lv in levels:
+        fm = fits[lv].fit_measures
+        row = dict(level=lv, chisq=fm["chisq"], df=fm["df"], cfi=fm["cfi"], tli=fm["tli"], rmsea=fm["rmsea"],
+                   srmr=fm["srmr"])
+        if scaled:
+            row.update(chisq_scaled=fm["chisq_scaled"], cfi_robust=fm["cfi_robust"],
+                       rmsea_robust=fm["rmsea_robust"])
+        cfi_key, rmsea_key = ("cfi_robust", "rmsea_robust") if scaled else ("cfi", "rmsea")
+        if prev is None:
+            row.update(delta_chisq=np.nan, delta_df=np.nan, p_value=np.nan, delta_cfi=np.nan, delta_rmsea=np.nan,
+                       verdict="baseline")
+        else:
+            pfm = fits[prev].fit_measures
+            d_chi, d_df, p = lrt_difference(fm, pfm, scaled)
+            d_cfi = fm[cfi_key] - pfm[cfi_key]
+            d_rmsea = fm[rmsea_key] - pfm[rmsea_key]
+            ok = d_cfi >= cfi_cut and d_rmsea <= rmsea_cut
+            row.update(delta_chisq=d_chi, delta_df=d_df, p_value=p, delta_cfi=d_cfi, delta_rmsea=d_rmsea,
+                       verdict="holds" if ok else "not supported")
+        rows.append(row)
+        prev = lv
+    table = pd.DataFrame(rows).set_index("level")
+    return InvarianceResult(table=table, fits=fits, estimator=est, group=group)
