@@ -106,6 +106,8 @@ def score(responses_or_frame, instrument, *, min_valid=None, careless: bool = Tr
     inst = load_instrument(instrument)
     frame, meta, source, duration = _unpack(responses_or_frame)
     item_ids = [i for i in inst.all_items() if i in frame.columns]
+    if meta is None:  # a plain DataFrame: its other columns (ids, groups) travel along as meta data
+        meta = frame[[c for c in frame.columns if c not in set(item_ids)]]
     missing = [i for i, it in inst.items.items() if i not in frame.columns and _is_scored_item(inst, i)]
     if missing:
         raise InputError(
@@ -141,7 +143,7 @@ def score(responses_or_frame, instrument, *, min_valid=None, careless: bool = Tr
 def _unpack(obj):
     """(item frame, meta frame, source name, duration Series | None) from Responses or a DataFrame."""
     if isinstance(obj, pd.DataFrame):
-        return obj, pd.DataFrame(index=obj.index), None, None
+        return obj, None, None, None
     data = getattr(obj, "data", None)
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"score() needs a Responses object or a DataFrame, got {type(obj).__name__}")
