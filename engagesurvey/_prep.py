@@ -63,3 +63,42 @@ def reverse_items(frame: pd.DataFrame, reverse: Iterable[str] = (), scale=None) 
     out = frame.copy()
     out[reverse] = lo + hi - out[reverse]
     return out
+
+
+def item_array(items, *, min_items: int = 2, what: str = "items") -> tuple[list, np.ndarray]:
+    """Fast path of :func:`item_frame` for hot loops: ``(column names, float ndarray)``.
+
+    A DataFrame that converts with one ``to_numpy(float)`` skips the per-column checks; anything else
+    goes through :func:`item_frame`. Same checks and messages as :func:`item_frame`.
+    """
+    X = None
+    if isinstance(items, pd.DataFrame) and items.shape[1] >= min_items:
+        try:
+            X = items.to_numpy(dtype=float, na_value=np.nan)  # usually column-major: fast column reductions
+        except (TypeError, ValueError):
+            X = None
+    if X is None:
+        frame = item_frame(items, min_items=min_items, what=what)
+        return list(frame.columns), frame.to_numpy(dtype=float)
+    n_obs = np.ones(X.shape[0]) @ (~np.isnan(X)).astype(float)
+    flat = np.fmax.reduce(X, axis=0) == np.fmin.reduce(X, axis=0)  # NaN-ignoring; all-NaN -> n_obs < 2
+    bad = (n_obs < 2) | flat
+    if bad.any():
+        const = [str(c) for c, b in zip(items.columns, bad) if b]
+        raise EngageSurveyError(f"{what} with no variance (constant or empty): {', '.join(const)}")
+    return list(items.columns), X
+
+
+def reverse_array(X: np.ndarray, names: list, reverse: Iterable[str] = (), scale=None) -> np.ndarray:
+    """:func:`reverse_items` for an array with column ``names`` (returns a new array)."""
+    reverse = list(reverse or ())
+    if not reverse:
+        return X
+    unknown = [r for r in reverse if r not in names]
+    if unknown:
+        raise EngageSurveyError(f"reverse names items that are not columns: {', '.join(map(str, unknown))}")
+    lo, hi = (np.nanmin(X), np.nanmax(X)) if scale is None else scale
+    cols = [names.index(r) for r in reverse]
+    out = X.copy()
+    out[:, cols] = lo + hi - out[:, cols]
+    return out

@@ -17,7 +17,7 @@ from rich.console import Console
 from .errors import EngageSurveyError
 
 err = Console(stderr=True)
-out = Console()
+out = Console(soft_wrap=True)
 
 LANG = click.option("--lang", type=click.Choice(["id", "en"]), default="en", show_default=True,
                     help="Language of labels and messages (id = Indonesian, en = English).")
@@ -27,6 +27,8 @@ MESSAGES = {
     "scoring": {"id": "Menghitung skor", "en": "Scoring"},
     "simulating": {"id": "Mensimulasikan survei", "en": "Simulating the survey"},
     "report": {"id": "Menyusun laporan", "en": "Writing the report"},
+    "validating": {"id": "Memvalidasi {i}", "en": "Validating {i}"},
+    "testing": {"id": "Menguji hipotesis", "en": "Testing the hypotheses"},
     "wrote": {"id": "Ditulis", "en": "Wrote"},
     "rows": {"id": "baris dibaca {read}: diskor {scored}, sebagian {partial}, dikecualikan {excluded}",
              "en": "rows read {read}: scored {scored}, partial {partial}, excluded {excluded}"},
@@ -166,6 +168,105 @@ def write_score_outputs(result, responses, out_dir: Path) -> list:
     return paths
 
 
+# --------------------------------------------------------------------------------------- validate
+
+
+@main.command()
+@click.argument("export", type=click.Path(dir_okay=False))
+@click.option("--instrument", "-i", multiple=True, required=True,
+              help="Bundled instrument id or YAML path; repeat or comma-separate for several.")
+@click.option("--group", default=None, help="Column to test measurement invariance across (e.g. agency).")
+@click.option("--estimator", type=click.Choice(["ML", "MLR"]), default="ML", show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for the tables (CSV); nothing is written without it.")
+@click.option("--format", "fmt", default="auto", show_default=True, help="Export format.")
+@click.option("--id-column", default=None, help="Respondent id column.")
+@click.option("--mapping", default=None, type=click.Path(dir_okay=False), help="Mapping file.")
+@LANG
+@friendly
+def validate(export, instrument, group, estimator, out_dir, fmt, id_column, mapping, lang):
+    """Reliability, EFA, CFA (fit, loadings, CR/AVE/HTMT) and invariance for each instrument."""
+    from . import io as es_io
+    from .instrument import load_instrument
+    from .scoring import score as do_score
+    from .validation import validate as do_validate
+
+    inst = _instrument_arg(instrument)
+    with err.status(msg("reading", lang, f=export)):
+        responses = es_io.read_responses(export, inst, format=fmt, id_column=id_column, mapping=mapping)
+        result = do_score(responses, inst, careless=False)
+    for part in getattr(inst, "parts", {inst.id: inst.version}):
+        part_inst = inst if part == inst.id else load_instrument(part)
+        if not part_inst.scales:
+            continue
+        with err.status(msg("validating", lang, i=part)):
+            report = do_validate(result, part_inst, group=group, estimator=estimator)
+        out.print(report.summary(), highlight=False)
+        out.print("")
+        if out_dir is not None:
+            from .safe import safe_frame
+
+            d = Path(out_dir)
+            d.mkdir(parents=True, exist_ok=True)
+            safe_frame(report.to_frame()).to_csv(d / f"reliability_{part}.csv")
+            safe_frame(report.fit_table()).to_csv(d / f"cfa_fit_{part}.csv")
+            if report.cfa is not None:
+                safe_frame(report.cfa.estimates).to_csv(d / f"cfa_estimates_{part}.csv", index=False)
+            if report.invariance is not None:
+                safe_frame(report.invariance.table).to_csv(d / f"invariance_{part}.csv")
+
+
+# ------------------------------------------------------------------------------------------- test
+
+
+@main.command("test")
+@click.argument("export", type=click.Path(dir_okay=False))
+@click.option("--instrument", "-i", multiple=True, required=True,
+              help="Bundled instrument id or YAML path; repeat or comma-separate for several.")
+@click.option("--spec", default="default", show_default=True, help="Hypothesis spec (YAML path or 'default').")
+@click.option("--seed", type=int, default=None, help="Seed for the bootstrap (default: the spec's).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for hypotheses.csv and checks.csv; nothing is written without it.")
+@click.option("--format", "fmt", default="auto", show_default=True, help="Export format.")
+@click.option("--id-column", default=None, help="Respondent id column.")
+@click.option("--mapping", default=None, type=click.Path(dir_okay=False), help="Mapping file.")
+@LANG
+@friendly
+def test_command(export, instrument, spec, seed, out_dir, fmt, id_column, mapping, lang):
+    """Test the study's hypotheses (default H1-H6) on a survey export."""
+    from . import io as es_io
+    from .hypotheses import test as run_tests
+    from .scoring import score as do_score
+
+    inst = _instrument_arg(instrument)
+    with err.status(msg("reading", lang, f=export)):
+        responses = es_io.read_responses(export, inst, format=fmt, id_column=id_column, mapping=mapping)
+        result = do_score(responses, inst, careless=False)
+    report = _run_hypotheses(run_tests, result, spec, lang, seed)
+    out.print(report.summary(), highlight=False)
+    if out_dir is not None:
+        _write_hypotheses(report, Path(out_dir))
+
+
+def _run_hypotheses(run_tests, result, spec, lang, seed):
+    from rich.progress import Progress
+
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task(msg("testing", lang), total=None)
+        return run_tests(result, spec, lang=lang, seed=seed,
+                         progress=lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def _write_hypotheses(report, out_dir: Path) -> list:
+    from .safe import safe_frame
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    p1, p2 = out_dir / "hypotheses.csv", out_dir / "hypothesis_checks.csv"
+    safe_frame(report.table.drop(columns=["ci"])).to_csv(p1, index=False)
+    safe_frame(report.checks).to_csv(p2, index=False)
+    return [p1, p2]
+
+
 # ------------------------------------------------------------------------------------------- demo
 
 
@@ -195,11 +296,16 @@ def demo(out_dir, seed, n_employees, n_units, n_agencies, lang):
     with err.status(msg("scoring", lang)):
         result = do_score(responses, inst)
     paths = write_score_outputs(result, responses, out_dir)
+    from .hypotheses import test as run_tests
+
+    hyp = _run_hypotheses(run_tests, result, "default", lang, seed)
+    paths += _write_hypotheses(hyp, out_dir)
     with err.status(msg("report", lang)):
         for lg in ("id", "en"):
             paths.append(write_summary(result, out_dir / f"summary_{lg}.html", lang=lg, source=export,
                                        group="agency", seed=seed))
     out.print(msg("rows", lang, **result.counts()), highlight=False)
+    out.print(hyp.summary(), highlight=False)
     out.print(f"{msg('wrote', lang)} {export}", highlight=False)
     for p in paths:
         out.print(f"{msg('wrote', lang)} {p}", highlight=False)
