@@ -10,11 +10,11 @@ import pandas as pd
 from .errors import EngageSurveyError
 
 
-def item_frame(items, *, min_items: int = 2, what: str = "items") -> pd.DataFrame:
-    """Return ``items`` as a float DataFrame, or raise a clear error.
+def numeric_frame(items, *, min_items: int = 2, what: str = "items") -> pd.DataFrame:
+    """``items`` as a float DataFrame (index kept), or a clear error.
 
     Accepts a DataFrame or a 2-D array (columns named ``V1..Vk``). Rejects fewer than ``min_items``
-    columns, non-numeric columns (naming the column and a bad value), and columns with no variance.
+    columns and non-numeric (or boolean) columns, naming the column, a row and its bad value.
     """
     if isinstance(items, np.ndarray):
         if items.ndim != 2:
@@ -30,13 +30,18 @@ def item_frame(items, *, min_items: int = 2, what: str = "items") -> pd.DataFram
         if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
             conv = pd.to_numeric(s, errors="coerce")
             bad = s[conv.isna() & s.notna()]
-            if len(bad):
-                raise EngageSurveyError(
-                    f"column {col!r} is not numeric (row {bad.index[0]!r}, value {bad.iloc[0]!r})"
-                )
+            if len(bad) or pd.api.types.is_bool_dtype(s):
+                row = bad.index[0] if len(bad) else s.index[0]
+                value = bad.iloc[0] if len(bad) else s.iloc[0]
+                raise EngageSurveyError(f"column {col!r} is not numeric (row {row!r}, value {value!r})")
             s = conv
         out[col] = s.astype(float)
-    frame = pd.DataFrame(out, index=items.index)
+    return pd.DataFrame(out, index=items.index)
+
+
+def item_frame(items, *, min_items: int = 2, what: str = "items") -> pd.DataFrame:
+    """Like :func:`numeric_frame`, and also rejects columns with no variance (constant or empty)."""
+    frame = numeric_frame(items, min_items=min_items, what=what)
     sd = frame.std(skipna=True)
     const = [str(c) for c in frame.columns if not np.isfinite(sd[c]) or sd[c] == 0]
     if const:

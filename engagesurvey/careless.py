@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from ._results import ResultMixin
+from ._prep import numeric_frame
 from .errors import EngageSurveyError
 
 __all__ = [
@@ -53,27 +54,7 @@ __all__ = [
 
 def _item_frame(items, *, min_items: int = 2) -> pd.DataFrame:
     """``items`` as a float DataFrame (index kept); raise on non-numeric columns or too few items."""
-    if isinstance(items, np.ndarray):
-        if items.ndim != 2:
-            raise EngageSurveyError(f"items must be a 2-D table, got an array of shape {items.shape}")
-        items = pd.DataFrame(items, columns=[f"V{i + 1}" for i in range(items.shape[1])])
-    if not isinstance(items, pd.DataFrame):
-        raise EngageSurveyError(f"items must be a pandas DataFrame, got {type(items).__name__}")
-    if items.shape[1] < min_items:
-        raise EngageSurveyError(f"careless-response indices need at least {min_items} items, got {items.shape[1]}")
-    out = {}
-    for col in items.columns:
-        s = items[col]
-        if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
-            conv = pd.to_numeric(s, errors="coerce")
-            bad = s[conv.isna() & s.notna()]
-            if len(bad) or pd.api.types.is_bool_dtype(s):
-                value = bad.iloc[0] if len(bad) else s.iloc[0]
-                row = bad.index[0] if len(bad) else s.index[0]
-                raise EngageSurveyError(f"item column {col!r} is not numeric (row {row!r}, value {value!r})")
-            s = conv
-        out[col] = s.astype(float)
-    return pd.DataFrame(out, index=items.index)
+    return numeric_frame(items, min_items=min_items, what="careless-response indices: items")
 
 
 def _row_corr(a: np.ndarray, b: np.ndarray, min_pairs: int) -> tuple[np.ndarray, np.ndarray]:

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ._results import ResultMixin
+from ._prep import numeric_frame
 from .errors import EngageSurveyError
 
 __all__ = ["Moments"]
@@ -41,18 +42,7 @@ _VERSION = 1
 
 
 def _numeric_matrix(df: pd.DataFrame, columns: list) -> np.ndarray:
-    out = np.empty((len(df), len(columns)), dtype=np.float64)
-    for k, col in enumerate(columns):
-        s = df[col]
-        if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
-            conv = pd.to_numeric(s, errors="coerce")
-            bad = s[conv.isna() & s.notna()]
-            if len(bad) or pd.api.types.is_bool_dtype(s):
-                row = bad.index[0] if len(bad) else s.index[0]
-                value = bad.iloc[0] if len(bad) else s.iloc[0]
-                raise EngageSurveyError(f"column {col!r} is not numeric (row {row!r}, value {value!r})")
-            s = conv
-        out[:, k] = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    out = numeric_frame(df[columns], min_items=1, what="moments: columns").to_numpy(dtype=np.float64)
     if np.isinf(out).any():
         r, c = np.argwhere(np.isinf(out))[0]
         raise EngageSurveyError(f"column {columns[c]!r} has an infinite value (row {df.index[r]!r})")

@@ -332,7 +332,7 @@ def test_errors():
     bad.loc[bad.index[3], "f0i1"] = "agree"
     with pytest.raises(EngageSurveyError, match=r"'f0i1' is not numeric.*'agree'"):
         cl.longstring(bad)
-    with pytest.raises(EngageSurveyError, match="at least 2 items, got 1"):
+    with pytest.raises(EngageSurveyError, match="need at least 2 columns, got 1"):
         cl.irv(good[["f0i0"]])
     with pytest.raises(EngageSurveyError, match="scale 'x' names items that are not columns: nope"):
         cl.even_odd(good, {"x": ["f0i0", "nope"], "y": ["f1i0", "f1i1"]})
