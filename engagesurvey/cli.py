@@ -311,5 +311,11 @@ def demo(out_dir, seed, n_employees, n_units, n_agencies, lang):
         out.print(f"{msg('wrote', lang)} {p}", highlight=False)
 
 
+# Commands defined next to the features they drive.
+from .deploy.cli import register as _register_deploy  # noqa: E402
+
+_register_deploy(instruments)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
