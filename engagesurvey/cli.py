@@ -316,6 +316,10 @@ from .deploy.cli import register as _register_deploy  # noqa: E402
 
 _register_deploy(instruments)
 
+from .power_cli import register as _register_power  # noqa: E402
+
+_register_power(main)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -8,6 +8,7 @@ against R (lm, lavaan, lme4, multilevel, ordinal); see ``tests/reference/models_
 from __future__ import annotations
 
 from .agreement import group_agreement, icc
+from .did import CSResult, DiDResult, EventStudyResult, callaway_santanna, did_2x2, event_study, twfe_static
 from .mediation import MediationResult, mediation
 from .mlmed import MultilevelMediationResult, multilevel_mediation
 from .moderation import ModerationResult, ProcessResult, moderation, process
@@ -23,4 +24,5 @@ __all__ = [
     "multilevel_mediation", "MultilevelMediationResult",
     "group_agreement", "icc",
     "ordinal_logit", "OrdinalResult",
+    "did_2x2", "event_study", "callaway_santanna", "twfe_static", "DiDResult", "EventStudyResult", "CSResult",
 ]
