@@ -6,7 +6,7 @@ that agree with R's psych and lavaan; hypothesis tests and anonymity-safe biling
 
 from __future__ import annotations
 
-from . import careless, deploy, errors, factor, hypotheses, models, power, reliability, sem
+from . import careless, deploy, errors, factor, hypotheses, models, power, qual, reliability, sem
 from .errors import EngageSurveyError, InputError, InstrumentError
 from .io import Responses, read_responses
 from .instrument import Instrument, Item, combine_instruments, list_instruments, load_instrument
@@ -17,6 +17,6 @@ from .sem import SEMResult, cfa, invariance
 __version__ = "0.1.0"
 
 __all__ = [
-    "EngageSurveyError", "Moments", "Responses", "read_responses", "careless", "deploy", "factor", "hypotheses", "models", "power", "reliability", "cfa", "invariance", "SEMResult", "InputError", "Instrument", "InstrumentError", "Item", "ScoreResult",
+    "EngageSurveyError", "Moments", "Responses", "read_responses", "careless", "deploy", "factor", "hypotheses", "models", "power", "qual", "reliability", "cfa", "invariance", "SEMResult", "InputError", "Instrument", "InstrumentError", "Item", "ScoreResult",
     "__version__", "combine_instruments", "errors", "list_instruments", "load_instrument", "score",
 ]

@@ -320,6 +320,10 @@ from .power_cli import register as _register_power  # noqa: E402
 
 _register_power(main)
 
+from .qual.cli import register as _register_qual  # noqa: E402
+
+_register_qual(main)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

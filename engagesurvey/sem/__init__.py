@@ -1,6 +1,6 @@
 """Structural equation models with lavaan's model syntax (checked against lavaan 0.6-14).
 
-``cfa()``/``sem()`` fit a model written in lavaan syntax by ML, MLR or FIML; ``invariance()`` runs the
+``cfa()``/``sem()`` fit a model written in lavaan syntax by ML, MLR, FIML or WLSMV (ordered items); ``invariance()`` runs the
 configural / metric / scalar / strict sequence; :mod:`~engagesurvey.sem.reliability` has composite
 reliability, AVE and HTMT (semTools).
 """

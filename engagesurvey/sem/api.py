@@ -20,12 +20,20 @@ def cfa(model: str, data=None, *, estimator="ML", ordered=None, group=None, grou
         per-group ``c(a1, a2)*x``).
     data : DataFrame, Moments or None
         Raw data (rows = respondents). May be None when ``sample_cov`` is given.
-    estimator : {"ML", "MLR"}
+    estimator : {"ML", "MLR", "WLSMV"}
         ML (standard errors from the expected information) or MLR (Huber-White standard errors from
-        the observed information, Yuan-Bentler scaled chi-square).
+        the observed information, Yuan-Bentler scaled chi-square). With ``ordered`` the estimator is
+        WLSMV (lavaan's default for ordered data; "ML" is taken to mean that default): DWLS on the
+        thresholds and polychoric correlations, robust.sem standard errors, scaled-and-shifted test,
+        delta parameterization (:mod:`engagesurvey.sem.wls`; fit measures in
+        :mod:`engagesurvey.sem.wls_fit`).
+    ordered : True, list of columns or None
+        Ordered categorical indicators (``True``: every observed variable of the model). All observed
+        variables must be ordered (mixing with continuous ones is not supported yet); listwise deletion.
     group, group_equal : column defining groups, and parameter types held equal across them
         ("loadings", "intercepts", "residuals", "residual.covariances", "lv.variances",
-        "lv.covariances", "means", "regressions").
+        "lv.covariances", "means", "regressions"; with ordered indicators also "thresholds", which frees
+        the scale factors and latent means of groups 2+ as lavaan does).
     missing : {"listwise", "fiml"}
         "fiml" (lavaan's ``missing = "ml"``): casewise likelihood, standard errors from the observed
         information, h1 by EM.

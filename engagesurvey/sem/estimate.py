@@ -25,7 +25,7 @@ from .partable import build_partable
 from .result import SEMResult
 from .syntax import parse_model
 
-ESTIMATORS = ("ML", "MLR")
+ESTIMATORS = ("ML", "MLR", "WLSMV")
 
 
 @dataclass
@@ -127,8 +127,26 @@ def fit_model(model: str, data=None, *, estimator="ML", ordered=None, group=None
               missing="listwise", sample_cov=None, sample_nobs=None, std_lv=False, meanstructure=None,
               fixed_x=True, kind="sem", _engine_only=False) -> SEMResult:
     est_name = str(estimator).upper()
-    if est_name in ("WLSMV", "DWLS", "WLS") or ordered:
-        raise EngageSurveyError("estimator WLSMV / ordered items are not available yet; use ML or MLR")
+    if est_name == "WLSMV" or (ordered is not None and ordered is not False and (
+            not isinstance(ordered, (list, tuple)) or len(ordered) > 0)):
+        if est_name not in ("WLSMV", "ML"):
+            raise EngageSurveyError(f"estimator {estimator!r} is not available with ordered indicators; use "
+                                    "WLSMV (the default for ordered data)")
+        if not ordered:
+            raise EngageSurveyError("estimator WLSMV needs ordered indicators: give ordered=True or a list "
+                                    "of the ordered columns")
+        if str(missing).lower() != "listwise":
+            raise EngageSurveyError("ordered indicators need missing='listwise'")
+        if data is None or not isinstance(data, pd.DataFrame):
+            raise EngageSurveyError("ordered indicators need the raw data (a DataFrame), not sample_cov")
+        from .wls import fit_wlsmv
+
+        if isinstance(group_equal, str):
+            group_equal = (group_equal,)
+        return fit_wlsmv(model, data, parse_model(model), ordered=ordered, group=group,
+                         group_equal=tuple(group_equal), std_lv=std_lv, kind=kind)
+    if est_name in ("DWLS", "WLS"):
+        raise EngageSurveyError(f"estimator {est_name} is not available; use WLSMV with ordered indicators")
     if est_name not in ESTIMATORS:
         raise EngageSurveyError(f"unknown estimator {estimator!r}; use one of {', '.join(ESTIMATORS)}")
     missing = {"ml": "fiml", "fiml": "fiml", "listwise": "listwise"}.get(str(missing).lower())

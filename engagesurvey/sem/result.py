@@ -10,7 +10,8 @@ import pandas as pd
 from .._results import ResultMixin
 
 _SECTIONS = (("=~", "Latent Variables"), ("~", "Regressions"), ("~~cov", "Covariances"),
-             ("~1", "Intercepts"), ("~~var", "Variances"), (":=", "Defined Parameters"))
+             ("~1", "Intercepts"), ("|", "Thresholds"), ("~~var", "Variances"), ("~*~", "Scales y*"),
+             (":=", "Defined Parameters"))
 
 
 def _fmt(v, w=9, d=3):
@@ -44,8 +45,11 @@ class SEMResult(ResultMixin):
 
     def modindices(self, *, sort: bool = False, minimum_value: float = 0.0) -> pd.DataFrame:
         """Modification indices and expected parameter changes (lavaan's ``modindices()``)."""
+        from ..errors import EngageSurveyError
         from .modindices import modindices
 
+        if self.estimator == "WLSMV":
+            raise EngageSurveyError("modification indices are not available for WLSMV fits yet")
         out = modindices(self._engine)
         out = out[out["mi"] >= minimum_value]
         if sort:
@@ -91,7 +95,7 @@ class SEMResult(ResultMixin):
                     if key in ("=~", "~", "~~cov") and r.lhs != last:
                         lines.append(f"  {r.lhs} {r.op if key != '~~cov' else '~~'}")
                         last = r.lhs
-                    name = r.rhs if key in ("=~", "~", "~~cov") else r.lhs
+                    name = r.rhs if key in ("=~", "~", "~~cov") else (f"{r.lhs}|{r.rhs}" if key == "|" else r.lhs)
                     name = ("  " if key in ("=~", "~", "~~cov") else "") + name
                     lines.append(f"    {name:<16}{_fmt(r.est)}{_fmt(r.se)}{_fmt(r.z)}{_fmt(r.pvalue)}"
                                  f"{_fmt(r.std_lv)}{_fmt(r.std_all)}")
