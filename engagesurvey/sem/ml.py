@@ -78,12 +78,19 @@ class Fitter:
         return total / self.N
 
     def evaluate(self, x: np.ndarray, info: bool = True):
-        """F, gradient and (if ``info``) the expected information (per unit of N)."""
+        """F, gradient and (if ``info``) the expected information (per unit of N).
+
+        In a multi-group model most parameters do not enter a given group's moments: the gradient and
+        information of each group are computed over its active parameters only, then scattered.
+        """
         q = self.model.npar
         F, grad, I = 0.0, np.zeros(q), np.zeros((q, q))
         for g, gd in enumerate(self.groups):
             sigma, mu, aux = self.model.implied(x, g)
             dS, dm = self.model.delta(x, g, aux)
+            act = np.flatnonzero(np.any(dS.reshape(q, -1) != 0, axis=1) | np.any(dm != 0, axis=1))
+            dS, dm = dS[act], dm[act]
+            na = len(act)
             for b in gd.blocks:
                 o = b.obs
                 full = len(o) == sigma.shape[0]
@@ -101,16 +108,16 @@ class Fitter:
                     f += d @ v
                     G -= np.outer(v, v)
                     dmo = dm if full else dm[:, o]
-                    grad += w * (dSo.reshape(q, -1) @ G.ravel() - 2.0 * dmo @ v)
+                    grad[act] += w * (dSo.reshape(na, -1) @ G.ravel() - 2.0 * dmo @ v)
                 else:
-                    grad += w * (dSo.reshape(q, -1) @ G.ravel())
+                    grad[act] += w * (dSo.reshape(na, -1) @ G.ravel())
                 F += w * f
                 if info:
                     W = inv @ dSo @ inv
-                    Ib = 0.5 * W.reshape(q, -1) @ dSo.reshape(q, -1).T
+                    Ib = 0.5 * W.reshape(na, -1) @ dSo.reshape(na, -1).T
                     if b.mean is not None:
                         Ib += dmo @ inv @ dmo.T
-                    I += w * Ib
+                    I[np.ix_(act, act)] += w * Ib
         return F, grad, I
 
     def gradient(self, x: np.ndarray) -> np.ndarray:
@@ -266,6 +273,12 @@ def check_identification(model: Model, info: np.ndarray) -> None:
         return
     d = np.sqrt(np.clip(np.diag(info), 1e-300, None))
     R = info / np.outer(d, d)
+    try:  # fast path: a clearly positive definite (correlation-scaled) information matrix
+        L = np.linalg.cholesky(R)
+        if np.min(np.diag(L)) ** 2 > 1e-8:
+            return
+    except np.linalg.LinAlgError:
+        pass
     val, vec = np.linalg.eigh(R)
     if val[0] < 1e-10 * max(val[-1], 1.0):
         k = int(np.argmax(np.abs(vec[:, 0])))
