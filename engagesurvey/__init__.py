@@ -13,10 +13,11 @@ from .instrument import Instrument, Item, combine_instruments, list_instruments,
 from .moments import Moments
 from .scoring import ScoreResult, score
 from .sem import SEMResult, cfa, invariance
+from .stream import StreamResult, score_stream
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "EngageSurveyError", "Moments", "Responses", "read_responses", "careless", "deploy", "factor", "hypotheses", "models", "power", "qual", "reliability", "cfa", "invariance", "SEMResult", "InputError", "Instrument", "InstrumentError", "Item", "ScoreResult",
+    "EngageSurveyError", "Moments", "Responses", "read_responses", "careless", "deploy", "factor", "hypotheses", "models", "power", "qual", "reliability", "cfa", "invariance", "SEMResult", "StreamResult", "score_stream", "InputError", "Instrument", "InstrumentError", "Item", "ScoreResult",
     "__version__", "combine_instruments", "errors", "list_instruments", "load_instrument", "score",
 ]

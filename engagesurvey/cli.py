@@ -134,18 +134,36 @@ def _instrument_arg(values):
               help="Mapping file (columns -> item ids).")
 @click.option("--min-valid", type=float, default=None,
               help="Override the minimum-valid rule: a count (>= 1) or a share in (0, 1).")
+@click.option("--stream", is_flag=True, help="Score a CSV/Parquet export larger than memory in chunks.")
+@click.option("--dask", "dask_scheduler", default=None,
+              help="Score on a Dask cluster: a scheduler address (tcp://host:8786) or 'local'.")
+@click.option("--chunk-rows", type=int, default=100_000, show_default=True, help="Rows per chunk (--stream).")
+@click.option("--group", default=None, help="Accumulate moments per group (--stream/--dask).")
+@click.option("--out-format", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
+              help="Score file format (--stream/--dask).")
 @LANG
 @friendly
-def score(export, instrument, out_dir, fmt, id_column, mapping, min_valid, lang):
+def score(export, instrument, out_dir, fmt, id_column, mapping, min_valid, stream, dask_scheduler, chunk_rows,
+          group, out_format, lang):
     """Read a survey EXPORT, score it, and write scores, reconciliation and the audit log."""
     from . import io as es_io
     from .scoring import score as do_score
 
     inst = _instrument_arg(instrument)
+    mv = None if min_valid is None else (int(min_valid) if min_valid >= 1 else float(min_valid))
+    if stream or dask_scheduler:
+        from .stream import score_large
+
+        with err.status(msg("scoring", lang)):
+            res = score_large(export, inst, out_dir, out_format=out_format, chunk_rows=chunk_rows, group=group,
+                              id_column=id_column, mapping=mapping, min_valid=mv, dask=dask_scheduler)
+        out.print(msg("rows", lang, **res.reconciliation), highlight=False)
+        for p in res.paths.values():
+            out.print(f"{msg('wrote', lang)} {p}", highlight=False)
+        return
     with err.status(msg("reading", lang, f=export)):
         responses = es_io.read_responses(export, inst, format=fmt, id_column=id_column, mapping=mapping)
     with err.status(msg("scoring", lang)):
-        mv = None if min_valid is None else (int(min_valid) if min_valid >= 1 else float(min_valid))
         result = do_score(responses, inst, min_valid=mv)
     paths = write_score_outputs(result, responses, Path(out_dir))
     out.print(msg("rows", lang, **result.counts()), highlight=False)
@@ -267,6 +285,62 @@ def _write_hypotheses(report, out_dir: Path) -> list:
     return [p1, p2]
 
 
+# ----------------------------------------------------------------------------------------- report
+
+
+@main.command()
+@click.argument("export", type=click.Path(dir_okay=False))
+@click.option("--instrument", "-i", multiple=True, required=True,
+              help="Bundled instrument id or YAML path; repeat or comma-separate for several.")
+@click.option("--group", default="agency", show_default=True,
+              help="Grouping column for breakdowns and invariance (e.g. agency).")
+@click.option("--unit", default="unit", show_default=True, help="Work-unit column (heatmaps).")
+@click.option("--text", default=None, help="Free-text comment column (shown only for large groups).")
+@click.option("--min-group", type=int, default=5, show_default=True,
+              help="Minimum group size shown anywhere (never below 3).")
+@click.option("--previous", default=None, type=click.Path(dir_okay=False),
+              help="The previous wave's export, for a comparison.")
+@click.option("--spec", default="default", show_default=True, help="Hypothesis spec (YAML path or 'default').")
+@click.option("--seed", type=int, default=2026, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
+@click.option("--format", "fmt", default="auto", show_default=True, help="Export format.")
+@click.option("--id-column", default=None, help="Respondent id column.")
+@click.option("--mapping", default=None, type=click.Path(dir_okay=False), help="Mapping file.")
+@click.option("--lang", type=click.Choice(["id", "en", "both"]), default="both", show_default=True,
+              help="Report language(s).")
+@friendly
+def report(export, instrument, group, unit, text, min_group, previous, spec, seed, out_dir, fmt, id_column,
+           mapping, lang):
+    """Write the empirical test report (HTML per language, tables as .xlsx/CSV, results JSON)."""
+    from . import io as es_io
+    from .scoring import score as do_score
+
+    inst = _instrument_arg(instrument)
+    with err.status(msg("reading", "en" if lang == "both" else lang, f=export)):
+        responses = es_io.read_responses(export, inst, format=fmt, id_column=id_column, mapping=mapping)
+        result = do_score(responses, inst)
+        prev = None
+        if previous is not None:
+            prev = do_score(es_io.read_responses(previous, inst, format=fmt, id_column=id_column,
+                                                 mapping=mapping), inst)
+    langs = ("id", "en") if lang == "both" else (lang,)
+    paths = _build_report(result, Path(out_dir), langs=langs, source=export, group=group, unit=unit,
+                          text=text, min_group=min_group, seed=seed, previous=prev, spec=spec)
+    for p in paths:
+        out.print(f"{msg('wrote', langs[0])} {p}", highlight=False)
+
+
+def _build_report(result, out_dir, **kwargs):
+    from rich.progress import Progress
+
+    from .report import build_report
+
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("report", total=None)
+        return build_report(result, out_dir, progress=lambda step: bar.update(task, description=step),
+                            **kwargs)
+
+
 # ------------------------------------------------------------------------------------------- demo
 
 
@@ -279,10 +353,9 @@ def _write_hypotheses(report, out_dir: Path) -> list:
 @LANG
 @friendly
 def demo(out_dir, seed, n_employees, n_units, n_agencies, lang):
-    """Simulate a multi-agency survey, read it back, score it and write an HTML summary."""
+    """Simulate a multi-agency survey, read it back, score it, test H1-H6 and write the full report."""
     from . import io as es_io
     from .instrument import combine_instruments
-    from .report import write_summary
     from .scoring import score as do_score
     from .simulate import DEMO_INSTRUMENTS, simulate
 
@@ -300,10 +373,8 @@ def demo(out_dir, seed, n_employees, n_units, n_agencies, lang):
 
     hyp = _run_hypotheses(run_tests, result, "default", lang, seed)
     paths += _write_hypotheses(hyp, out_dir)
-    with err.status(msg("report", lang)):
-        for lg in ("id", "en"):
-            paths.append(write_summary(result, out_dir / f"summary_{lg}.html", lang=lg, source=export,
-                                       group="agency", seed=seed))
+    paths += _build_report(result, out_dir, langs=("id", "en"), source=export, group="agency", unit="unit",
+                           seed=seed, hypotheses=hyp)
     out.print(msg("rows", lang, **result.counts()), highlight=False)
     out.print(hyp.summary(), highlight=False)
     out.print(f"{msg('wrote', lang)} {export}", highlight=False)

@@ -58,6 +58,21 @@ class HypothesisReport(ResultMixin):
     def to_frame(self) -> pd.DataFrame:
         return self.table
 
+    def in_language(self, lang: str) -> "HypothesisReport":
+        """The same results with statements and decisions in ``lang`` ("id" or "en"); nothing refitted."""
+        if lang == self.lang:
+            return self
+        if lang not in DECISIONS:
+            raise EngageSurveyError(f"unknown language {lang!r}; use 'id' or 'en'")
+        back = {v: k for k, v in DECISIONS[self.lang].items()}
+        table = self.table.copy()
+        stmts = {h["id"]: h.get("statement", {}) for h in self.spec["hypotheses"]}
+        table["statement"] = [s.get(lang, "") if isinstance(s, dict) else str(s)
+                              for s in (stmts[i] for i in table["id"])]
+        table["decision"] = [DECISIONS[lang][back[d]] for d in table["decision"]]
+        return HypothesisReport(table=table, checks=self.checks, results=self.results, spec=self.spec,
+                                lang=lang, n=self.n)
+
     def summary(self) -> str:
         t = self.table
         lines = [f"Hypotheses ({self.spec.get('id', 'spec')}): alpha {self.spec.get('alpha', 0.05)}, "

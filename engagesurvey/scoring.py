@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -114,27 +115,53 @@ def score(responses_or_frame, instrument, *, min_valid=None, careless: bool = Tr
             f"missing item columns for instrument {inst.id!r}: {', '.join(missing)}", file=source
         )
     values = _numeric(frame[item_ids], source)
-    x = values.to_numpy(dtype=float)
-    _check_ranges(values, x, inst, source)
-    xr = _reverse(x, item_ids, inst)
-    items = pd.DataFrame(xr, index=frame.index, columns=item_ids)
-
-    scales = inst.scored_scales()
-    answered = ~np.isnan(xr)
-    nv, mean, needed = _scale_means(np.where(answered, xr, 0.0), answered, item_ids, scales, min_valid)
-    values_out = np.column_stack([_apply_rule(mean[:, k], inst, sc) for k, sc in enumerate(scales)]) \
-        if scales else np.empty((len(frame), 0))
-    ids = [sc.id for sc in scales]
-    scores = pd.DataFrame(values_out, index=frame.index, columns=ids)
-    n_valid = pd.DataFrame(nv.astype(np.int64), index=frame.index, columns=ids)
-    log = _missing_log(frame.index, nv, needed, scales)
-    reconciliation = _reconcile(frame.index, values_out, answered)
+    block = score_block(values, inst, source=source, min_valid=min_valid)
+    items, scores, n_valid = block.items, block.scores, block.n_valid
+    log, reconciliation = block.log, block.reconciliation
 
     flags, careless_result = _flags(values, items, inst, duration, careless)
     return ScoreResult(
         scores=scores, items=items, n_valid=n_valid, reconciliation=reconciliation, log=log,
         flags=flags, instrument=inst, careless=careless_result, meta=meta,
     )
+
+
+class ScoredBlock(NamedTuple):
+    """What :func:`score_block` returns for one block of rows (no careless indices, no flags)."""
+
+    items: pd.DataFrame
+    scores: pd.DataFrame
+    n_valid: pd.DataFrame
+    log: pd.DataFrame
+    reconciliation: pd.DataFrame
+
+
+def score_block(values: pd.DataFrame, inst: Instrument, *, source=None, min_valid=None) -> ScoredBlock:
+    """Score one block of numeric codes: the per-row core of :func:`score`, usable chunk by chunk.
+
+    ``values``: item columns (item ids) holding float codes, indexed by row number (error messages and
+    the log use the index, so a chunk of a large file keeps its absolute row numbers). Checks the
+    codes, reverse-keys (``min + max - x``), computes the scale scores, the missing-score log and the
+    reconciliation. Everything here is row-wise, so scoring a file in chunks and stacking the blocks
+    gives exactly the result of scoring it at once (careless-response indices, which need the whole
+    sample, are left to :func:`score`).
+    """
+    item_ids = list(values.columns)
+    x = values.to_numpy(dtype=float)
+    _check_ranges(values, x, inst, source)
+    xr = _reverse(x, item_ids, inst)
+    items = pd.DataFrame(xr, index=values.index, columns=item_ids)
+    scales = inst.scored_scales()
+    answered = ~np.isnan(xr)
+    nv, mean, needed = _scale_means(np.where(answered, xr, 0.0), answered, item_ids, scales, min_valid)
+    values_out = np.column_stack([_apply_rule(mean[:, k], inst, sc) for k, sc in enumerate(scales)]) \
+        if scales else np.empty((len(values), 0))
+    ids = [sc.id for sc in scales]
+    scores = pd.DataFrame(values_out, index=values.index, columns=ids)
+    n_valid = pd.DataFrame(nv.astype(np.int64), index=values.index, columns=ids)
+    log = _missing_log(values.index, nv, needed, scales)
+    reconciliation = _reconcile(values.index, values_out, answered)
+    return ScoredBlock(items, scores, n_valid, log, reconciliation)
 
 
 # --------------------------------------------------------------------------------------- internals

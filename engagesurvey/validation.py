@@ -37,15 +37,20 @@ class ScaleValidation(ResultMixin):
     parallel: object | None
     efa: object | None
     notes: list = field(default_factory=list)
+    total: bool = True
+    subscales: dict = field(default_factory=dict)  # subscale id -> AlphaResult
 
     def to_frame(self) -> pd.DataFrame:
         return self.alpha.item_stats
 
     def summary(self) -> str:
         a = self.alpha
-        lines = [f"Scale {self.scale} ({len(self.items)} items)",
-                 f"  alpha {a.alpha:.3f} [{a.ci[0]:.3f}, {a.ci[1]:.3f}]  std.alpha {a.std_alpha:.3f}  "
-                 f"G6 {a.g6:.3f}  average r {a.average_r:.3f}"]
+        lines = [f"Scale {self.scale} ({len(self.items)} items)"]
+        if self.total:
+            lines.append(f"  alpha {a.alpha:.3f} [{a.ci[0]:.3f}, {a.ci[1]:.3f}]  std.alpha {a.std_alpha:.3f}  "
+                         f"G6 {a.g6:.3f}  average r {a.average_r:.3f}")
+        for bid, ab in self.subscales.items():
+            lines.append(f"    {bid}: alpha {ab.alpha:.3f} [{ab.ci[0]:.3f}, {ab.ci[1]:.3f}]")
         if self.omega is not None:
             lines.append(f"  omega total {self.omega.omega_total:.3f}  omega hierarchical "
                          f"{self.omega.omega_hierarchical:.3f}")
@@ -84,16 +89,26 @@ class ValidationReport(ResultMixin):
         return pd.DataFrame([{k: self.cfa.fit_measures.get(k, np.nan) for k in keys}], index=["cfa"])
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per scored scale and subscale: alpha with CI; omega, KMO and parallel analysis for
+        the top-level scales. A scale scored only by its subscales (``total: false``, e.g. performance
+        with its counterproductive part) shows no alpha for the whole."""
         rows = []
         for sid, sv in self.scales.items():
+            a = sv.alpha
             rows.append({
-                "scale": sid, "items": len(sv.items), "alpha": sv.alpha.alpha, "alpha_ci_lower": sv.alpha.ci[0],
-                "alpha_ci_upper": sv.alpha.ci[1],
+                "scale": sid, "items": len(sv.items),
+                "alpha": a.alpha if sv.total else np.nan,
+                "alpha_ci_lower": a.ci[0] if sv.total else np.nan,
+                "alpha_ci_upper": a.ci[1] if sv.total else np.nan,
                 "omega_total": np.nan if sv.omega is None else sv.omega.omega_total,
-                "omega_h": np.nan if sv.omega is None else sv.omega.omega_hierarchical,
+                "omega_h": np.nan if sv.omega is None or not sv.total else sv.omega.omega_hierarchical,
                 "kmo": np.nan if sv.kmo is None else sv.kmo.overall,
                 "pa_factors": np.nan if sv.parallel is None else sv.parallel.n_factors,
             })
+            for bid, ab in sv.subscales.items():
+                rows.append({"scale": bid, "items": len(self.instrument.scales[bid].items), "alpha": ab.alpha,
+                             "alpha_ci_lower": ab.ci[0], "alpha_ci_upper": ab.ci[1], "omega_total": np.nan,
+                             "omega_h": np.nan, "kmo": np.nan, "pa_factors": np.nan})
         return pd.DataFrame(rows).set_index("scale")
 
     def summary(self) -> str:
@@ -207,6 +222,7 @@ def _validate_scale(items: pd.DataFrame, inst: Instrument, sc, parallel_iter, se
             fa = factor.efa(x, k, rotation="oblimin" if k > 1 else None)
         except EngageSurveyError as exc:
             notes.append(f"EFA not estimated: {exc}")
+        subs = {b: reliability.alpha(items[inst.scales[b].items]) for b in sc.subscales}
     notes.extend(sorted({str(w.message) for w in caught}))
     return ScaleValidation(scale=sc.id, items=list(cols), n_factors=k, alpha=a, omega=om, kmo=kmo,
-                           parallel=pa, efa=fa, notes=notes)
+                           parallel=pa, efa=fa, notes=notes, total=sc.total, subscales=subs)

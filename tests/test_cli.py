@@ -22,15 +22,16 @@ def demo_dir(tmp_path_factory):
 
 def test_demo_writes_scores_reconciliation_and_both_reports(demo_dir):
     out, text = demo_dir
-    for name in ("demo_export.csv", "scores.csv", "reconciliation.csv", "summary_id.html", "summary_en.html"):
+    for name in ("demo_export.csv", "scores.csv", "reconciliation.csv", "report_id.html", "report_en.html",
+                 "hypotheses.csv", "report_tables.xlsx", "results.json"):
         assert (out / name).exists(), name
     export = pd.read_csv(out / "demo_export.csv")
     rec = pd.read_csv(out / "reconciliation.csv")
     assert len(rec) == len(export) == 400  # nothing lost
     counts = rec.status.value_counts()
     assert f"rows read 400: scored {counts.get('scored', 0)}, partial {counts.get('partial', 0)}" in text
-    html_id = (out / "summary_id.html").read_text(encoding="utf-8")
-    assert 'lang="id"' in html_id and "Ringkasan Skor Survei" in html_id
+    html_id = (out / "report_id.html").read_text(encoding="utf-8")
+    assert 'lang="id"' in html_id and "Uji hipotesis" in html_id
     # self-contained: nothing is fetched (the SVG namespace URI is an identifier, not a request)
     assert not re.search(r"(?:src|href|url)\s*[=(]\s*[\"']?\s*(?:https?:)?//", html_id)
     assert "<link" not in html_id and "<script src" not in html_id
@@ -78,3 +79,16 @@ def test_unknown_answer_label_exits_2(tmp_path, monkeypatch):
     res = CliRunner().invoke(main, ["score", "bad.csv", "-i", "we", "--out", "o"])
     assert res.exit_code == 2, res.output
     assert "Banget" in res.output and "Traceback" not in res.output
+
+
+def test_score_stream_matches_in_memory(demo_dir, tmp_path):
+    out, _ = demo_dir
+    args = ["score", str(out / "demo_export.csv"), "-i", "we", "--id-column", "respondent_id"]
+    res = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "mem")])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "st"), "--stream", "--chunk-rows", "57"])
+    assert res.exit_code == 0, res.output
+    mem = pd.read_csv(tmp_path / "mem" / "scores.csv")
+    st = pd.read_csv(tmp_path / "st" / "scores.csv")
+    for col in ("we", "we_vigor"):
+        assert (mem[col] - st[col]).abs().max() < 1e-12
