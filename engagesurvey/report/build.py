@@ -24,7 +24,7 @@ from .._paths import reports_dir
 from ..errors import EngageSurveyError
 from . import anonymity, svg
 from .diagram import mediation_diagram
-from .i18n import check_lang, fmt_number, t
+from .i18n import check_lang, fmt_date, fmt_number, t
 
 MIN_GROUP_FLOOR = anonymity.MIN_GROUP_FLOOR
 
@@ -187,7 +187,7 @@ def render_report(result, *, lang: str = "en", source=None, group=None, min_grou
         groups=_group_section(result, group, rows, k), min_group=k, source=src, versions=_versions(),
         seed=seed, quality=_quality_section(result, validations, lang) or None,
         hyp=_hypotheses_section(hypotheses, lang), eng=engagement,
-        generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        generated=fmt_date(_dt.datetime.now(_dt.timezone.utc), lang),
     )
 
 

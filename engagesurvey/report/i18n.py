@@ -45,3 +45,20 @@ def fmt_number(value, lang: str, digits: int = 2) -> str:
     if lang == "id":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return text
+
+
+_MONTHS = {
+    "id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+           "November", "Desember"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"],
+}
+
+
+def fmt_date(moment, lang: str, *, time: bool = True) -> str:
+    """A date as the locale writes it: "29 November 2026, 20.34 UTC" (id) / "29 November 2026, 20:34 UTC"."""
+    text = f"{moment.day} {_MONTHS[lang][moment.month - 1]} {moment.year}"
+    if time:
+        sep = "." if lang == "id" else ":"
+        text += f", {moment.hour:02d}{sep}{moment.minute:02d} UTC"
+    return text
