@@ -249,24 +249,32 @@ def load_instrument(name_or_path) -> Instrument:
     """Load a bundled instrument by id, or a YAML file by path, validating all of it."""
     if isinstance(name_or_path, Instrument):
         return name_or_path
+    raw, path = read_definition(name_or_path, instruments_dir(), "instrument", list_instruments)
+    return instrument_from_dict(raw, source=str(path))
+
+
+def read_definition(name_or_path, folder: Path, kind: str, known) -> tuple:
+    """Parse a bundled definition (``folder/<id>.yaml``) or a YAML file by path: ``(raw, path)``.
+
+    Shared by instruments and codebooks; a missing file, an unknown id or invalid YAML raises
+    :class:`InstrumentError` naming the file (and the YAML line).
+    """
     text = str(name_or_path)
     path = Path(text)
     if not (path.suffix in (".yaml", ".yml") or path.exists()):
-        path = instruments_dir() / f"{text}.yaml"
+        path = folder / f"{text}.yaml"
         if not path.exists():
-            known = ", ".join(list_instruments())
-            raise InstrumentError(f"unknown instrument {text!r}; bundled instruments: {known}")
+            raise InstrumentError(f"unknown {kind} {text!r}; bundled {kind}s: {', '.join(known())}")
     if not path.exists():
-        raise InstrumentError(f"{path}: instrument file not found")
+        raise InstrumentError(f"{path}: {kind} file not found")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8")), path
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise InstrumentError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
     except UnicodeDecodeError:
         raise InstrumentError(f"{path}: not a UTF-8 text file") from None
-    return instrument_from_dict(raw, source=str(path))
 
 
 def instrument_from_dict(raw, *, source="<dict>") -> Instrument:

@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from ..errors import InstrumentError
-from ..instrument import normalise_label
+from ..instrument import normalise_label, read_definition
 
 LANGS = ("id", "en")
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -162,23 +161,7 @@ def load_codebook(name_or_path="cid_themes") -> Codebook:
     """Load a bundled codebook by id, or a YAML file by path, validating all of it."""
     if isinstance(name_or_path, Codebook):
         return name_or_path
-    text = str(name_or_path)
-    path = Path(text)
-    if not (path.suffix in (".yaml", ".yml") or path.exists()):
-        path = codebooks_dir() / f"{text}.yaml"
-        if not path.exists():
-            known = ", ".join(list_codebooks())
-            raise InstrumentError(f"unknown codebook {text!r}; bundled codebooks: {known}")
-    if not path.exists():
-        raise InstrumentError(f"{path}: codebook file not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise InstrumentError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
-    except UnicodeDecodeError:
-        raise InstrumentError(f"{path}: not a UTF-8 text file") from None
+    raw, path = read_definition(name_or_path, codebooks_dir(), "codebook", list_codebooks)
     return codebook_from_dict(raw, source=str(path))
 
 
