@@ -8,17 +8,13 @@ turns a user's mistake into one line and exit code 2.
 from __future__ import annotations
 
 import csv
-import functools
 import math
-import sys
-import warnings
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .errors import EngageSurveyError
 
 err = Console(stderr=True)
 out = Console()
@@ -39,22 +35,6 @@ TEXT = {
 
 def _t(name, lang, **kw):
     return TEXT[name][lang].format(**kw)
-
-
-def _friendly(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                result = fn(*args, **kwargs)
-            for w in {str(w.message) for w in caught}:
-                err.print(f"[yellow]note:[/] {w}", highlight=False, soft_wrap=True)
-            return result
-        except EngageSurveyError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            sys.exit(2)
-    return wrapper
 
 
 def curve_svg(sizes, powers, *, target, found, xlabel, ylabel, width=520, height=280) -> str:
@@ -146,6 +126,7 @@ def _common(fn):
 
 def register(main_group: click.Group) -> click.Group:
     """Add the ``power`` command group (mediation, cluster-trial, correlation) to ``main_group``."""
+    from .cli import friendly  # one place turns a user's mistake into one line and exit code 2
 
     @main_group.group("power")
     def power_group():
@@ -161,7 +142,7 @@ def register(main_group: click.Group) -> click.Group:
     @click.option("--method", type=click.Choice(["joint", "bootstrap", "montecarlo"]), default="joint",
                   show_default=True)
     @_common
-    @_friendly
+    @friendly
     def mediation_cmd(a, b, c, n, per_unit, icc, method, target, reps, seed, out_dir, lang):
         """Mediation x -> m -> y (within-unit indirect effect when --per-unit is given)."""
         design = {"a": a, "b": b, "c": c, "icc": icc, "method": method, "per_unit": per_unit}
@@ -175,7 +156,7 @@ def register(main_group: click.Group) -> click.Group:
     @click.option("--baseline-r", type=float, default=0.0, show_default=True)
     @click.option("--units-per-arm", type=int, default=None, help="Power at this size instead of solving.")
     @_common
-    @_friendly
+    @friendly
     def cluster_cmd(d, per_unit, icc, baseline_r, units_per_arm, target, reps, seed, out_dir, lang):
         """Two-arm cluster-randomised rollout analysed on unit means."""
         design = {"d": d, "per_unit": per_unit, "icc": icc, "baseline_r": baseline_r}
@@ -185,7 +166,7 @@ def register(main_group: click.Group) -> click.Group:
     @click.option("--r", "r", type=float, required=True)
     @click.option("--n", type=int, default=None)
     @_common
-    @_friendly
+    @friendly
     def correlation_cmd(r, n, target, reps, seed, out_dir, lang):
         """Test of one correlation."""
         _plan("correlation", {"r": r}, "n", target, n, reps, seed, out_dir, lang, "x_n")

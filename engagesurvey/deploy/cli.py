@@ -8,33 +8,15 @@ The main CLI (``engagesurvey/cli.py``) calls :func:`register` with its ``instrum
 
 from __future__ import annotations
 
-import functools
-import sys
 
 import click
 
-from ..errors import EngageSurveyError
 from ._plan import FORMATS, LANG_CHOICES
-
-
-def _fallback_friendly(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except EngageSurveyError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-
-    return wrapper
 
 
 def register(cli_group) -> click.Command:
     """Add the ``export`` command to ``cli_group`` (the ``instruments`` group); returns the command."""
-    try:
-        from ..cli import friendly
-    except ImportError:  # pragma: no cover - the main CLI is always there in a full install
-        friendly = _fallback_friendly
+    from ..cli import friendly
 
     @cli_group.command("export")
     @click.argument("instrument", nargs=-1, required=True)
