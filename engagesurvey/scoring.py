@@ -147,20 +147,20 @@ def score_block(values: pd.DataFrame, inst: Instrument, *, source=None, min_vali
     sample, are left to :func:`score`).
     """
     item_ids = list(values.columns)
-    x = values.to_numpy(dtype=float)
+    x = np.asfortranarray(values.to_numpy(dtype=float))  # one contiguous column per item
     _check_ranges(values, x, inst, source)
     xr = _reverse(x, item_ids, inst)
-    items = pd.DataFrame(xr, index=values.index, columns=item_ids)
+    items = pd.DataFrame(xr, index=values.index, columns=item_ids, copy=False)  # a fresh array: no copy
     scales = inst.scored_scales()
-    answered = ~np.isnan(xr)
-    nv, mean, needed = _scale_means(np.where(answered, xr, 0.0), answered, item_ids, scales, min_valid)
-    values_out = np.column_stack([_apply_rule(mean[:, k], inst, sc) for k, sc in enumerate(scales)]) \
-        if scales else np.empty((len(values), 0))
+    nv, mean, needed = _scale_means(xr, item_ids, scales, min_valid)
+    values_out = np.empty(mean.shape, order="F")
+    for k, sc in enumerate(scales):
+        values_out[:, k] = _apply_rule(mean[:, k], inst, sc)
     ids = [sc.id for sc in scales]
-    scores = pd.DataFrame(values_out, index=values.index, columns=ids)
-    n_valid = pd.DataFrame(nv.astype(np.int64), index=values.index, columns=ids)
+    scores = pd.DataFrame(values_out, index=values.index, columns=ids, copy=False)
+    n_valid = pd.DataFrame(nv.astype(np.int64), index=values.index, columns=ids, copy=False)
     log = _missing_log(values.index, nv, needed, scales)
-    reconciliation = _reconcile(values.index, values_out, answered)
+    reconciliation = _reconcile(values.index, values_out, xr)
     return ScoredBlock(items, scores, n_valid, log, reconciliation)
 
 
@@ -209,8 +209,8 @@ def _numeric(frame: pd.DataFrame, source) -> pd.DataFrame:
 def _check_ranges(values: pd.DataFrame, x: np.ndarray, inst: Instrument, source) -> None:
     """Every code must be an option of the item's scale (or inside [min, max] for numeric scales).
 
-    One vectorised pass over the whole matrix: bounds for every column, integrality where the options
-    are consecutive whole numbers, and ``isin`` only for columns with other code sets.
+    Vectorised per column (x is column-major): bounds, integrality where the options are consecutive
+    whole numbers, and ``isin`` only for columns with other code sets.
     """
     all_items = inst.all_items()
     its = [all_items[c] for c in values.columns]
@@ -227,20 +227,29 @@ def _check_ranges(values: pd.DataFrame, x: np.ndarray, inst: Instrument, source)
             else:
                 other.append((j, codes))
     with np.errstate(invalid="ignore"):
-        bad = (x < lo) | (x > hi)
-        if whole.any():
-            bad |= whole & (x != np.floor(x)) & ~np.isnan(x)
+        for j in range(x.shape[1]):  # column by column: contiguous, small temporaries
+            col = x[:, j]
+            bad = (col < lo[j]) | (col > hi[j])
+            if whole[j]:
+                bad |= col != np.floor(col)
+                bad &= ~np.isnan(col)
+            if bad.any():
+                _range_error(values, col, bad, j, all_items, inst, source)
         for j, codes in other:
-            bad[:, j] |= ~np.isnan(x[:, j]) & ~np.isin(x[:, j], codes)
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
-        col = values.columns[c]
-        it = all_items[col]
-        raise InputError(
-            f"code out of range for item {col!r} (allowed {_allowed(inst.response_scales[it.response_scale], it)}; "
-            f"{int(bad[:, c].sum())} such value(s) in this column)",
-            file=source, row=values.index[r], column=col, value=x[r, c],
-        )
+            bad = ~np.isnan(x[:, j]) & ~np.isin(x[:, j], codes)
+            if bad.any():
+                _range_error(values, x[:, j], bad, j, all_items, inst, source)
+
+
+def _range_error(values, col, bad, j, all_items, inst, source):
+    r = int(np.argmax(bad))
+    name = values.columns[j]
+    it = all_items[name]
+    raise InputError(
+        f"code out of range for item {name!r} (allowed {_allowed(inst.response_scales[it.response_scale], it)}; "
+        f"{int(bad.sum())} such value(s) in this column)",
+        file=source, row=values.index[r], column=name, value=col[r],
+    )
 
 
 def _allowed(rs, it) -> str:
@@ -250,14 +259,14 @@ def _allowed(rs, it) -> str:
 
 
 def _reverse(x: np.ndarray, columns, inst: Instrument) -> np.ndarray:
-    """Reverse-keyed items recoded as min + max - x, in one pass: ``x * sign + shift``."""
+    """Reverse-keyed items recoded as min + max - x (a new column-major array; other columns copied)."""
     all_items = inst.all_items()
-    rev = np.array([all_items[c].reverse for c in columns], dtype=bool)
-    if not rev.any():
-        return x.copy()
-    sign = np.where(rev, -1.0, 1.0)
-    shift = np.where(rev, [all_items[c].min + all_items[c].max for c in columns], 0.0)
-    return x * sign + shift
+    out = x.copy(order="F")
+    for j, c in enumerate(columns):
+        it = all_items[c]
+        if it.reverse:
+            np.subtract(it.min + it.max, out[:, j], out=out[:, j])
+    return out
 
 
 def _threshold(rule, k: int) -> int:
@@ -270,19 +279,26 @@ def _threshold(rule, k: int) -> int:
     return max(1, int(rule))
 
 
-def _scale_means(x0: np.ndarray, answered: np.ndarray, item_ids, scales, min_valid):
-    """Answered counts and prorated means for all scales at once.
+def _scale_means(x: np.ndarray, item_ids, scales, min_valid):
+    """Answered counts and prorated means, scale by scale, vectorised over respondents.
 
-    With ``M`` the items x scales membership matrix, ``sums = X0 M`` and ``n_valid = A M`` (``X0`` the
-    reverse-keyed answers with missing set to 0, ``A`` the answered indicator): one matrix product each
-    instead of a loop over scales and respondents.
+    ``x`` is column-major: each scale adds up its own contiguous item columns (missing read as 0) and
+    counts the answered ones; no temporary the size of the whole matrix per scale.
     """
     col_of = {c: j for j, c in enumerate(item_ids)}
-    member = np.zeros((len(item_ids), len(scales)))
+    missing = np.isnan(x)
+    x0 = np.where(missing, 0.0, x)
+    n = x.shape[0]
+    nv = np.empty((n, len(scales)), order="F")
+    sums = np.empty((n, len(scales)), order="F")
     for k, sc in enumerate(scales):
-        member[[col_of[i] for i in sc.items], k] = 1.0
-    sums = x0 @ member
-    nv = answered.astype(float) @ member
+        s, m = np.zeros(n), np.zeros(n)
+        for i in sc.items:
+            j = col_of[i]
+            s += x0[:, j]
+            m += missing[:, j]
+        sums[:, k] = s
+        nv[:, k] = len(sc.items) - m
     needed = np.array([_threshold(sc.min_valid if min_valid is None else min_valid, len(sc.items))
                        for sc in scales], dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -355,9 +371,9 @@ _REASONS = ["", "some scales below the minimum-valid rule",
             "too few items answered on every scale (minimum-valid rule)", "no item answered"]
 
 
-def _reconcile(index, scores: np.ndarray, answered: np.ndarray) -> pd.DataFrame:
+def _reconcile(index, scores: np.ndarray, items: np.ndarray) -> pd.DataFrame:
     n_scored = (~np.isnan(scores)).sum(axis=1)
-    n_answered = answered.sum(axis=1)
+    n_answered = items.shape[1] - np.isnan(items).sum(axis=1)
     total = scores.shape[1]
     status = np.where(n_scored == total, 0, np.where(n_scored > 0, 1, 2))
     reason = np.where(status == 0, 0, np.where(status == 1, 1, np.where(n_answered == 0, 3, 2)))
