@@ -10,8 +10,6 @@ import importlib
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import combinations
-from math import ceil, comb
 
 import numpy as np
 import pandas as pd
@@ -290,6 +288,13 @@ def alpha(items, *, reverse=(), scale=None, missing: str = "pairwise", ci: float
     comes from one weighted matmul, no loop over draws; psych's own ``n.iter`` bootstrap uses R's RNG,
     so only Monte Carlo agreement is possible).
 
+    ``items`` may be a Moments object (:class:`engagesurvey.moments.Moments`): every statistic then comes
+    from its complete rows' covariance, means and ``n``, and equals ``alpha(df.dropna(),
+    missing="listwise")`` — including the Feldt CI, whose n is the complete rows (psych's n of all rows
+    passed is not kept in the moments). ``reverse`` needs ``scale`` there; ``"bootstrap"`` is not
+    available; a warning says so when the default ``missing="pairwise"`` meets a Moments with incomplete
+    rows.
+
     Warns, naming the items, when alpha is negative or items load negatively on the first principal
     component (psych's "probably should be reversed").
 
@@ -303,6 +308,8 @@ def alpha(items, *, reverse=(), scale=None, missing: str = "pairwise", ci: float
         raise EngageSurveyError(f"ci_method must be 'feldt', 'duhachek' or 'bootstrap', got {ci_method!r}")
     if not 0 < ci < 1:
         raise EngageSurveyError(f"ci must be a level between 0 and 1, got {ci!r}")
+    if _is_moments(items):
+        return _alpha_moments(items, reverse, scale, missing, ci, ci_method)
     names, X = item_array(items)
     X = reverse_array(X, names, reverse, scale)
     n_all, p = X.shape
@@ -342,9 +349,22 @@ def alpha(items, *, reverse=(), scale=None, missing: str = "pairwise", ci: float
         C = (ZZ[iX, iX] - S * S.T / N) / (N - 1)  # R's cov(use = "pairwise")
         st, stt, stx = ZZ[iT, iM], ZZ[iTT, iM], ZZ[iT, iX]
         raw_r = (stx - st * item_mean) / np.sqrt((stt - st * st / n_item) * (item_ss - item_sum * item_mean))
+    valid = total[~np.isnan(total)]
+
+    def boot(n_boot, seed):
+        return _boot_alphas(X[complete] if missing == "listwise" else X[anyobs], n_boot, seed)
+
+    return _alpha_finish(names, C, n_used, n_all, n_item, raw_r, item_mean, item_sd, float(valid.mean()),
+                         float(valid.std(ddof=1)), reverse, missing, ci, ci_method, n_boot, seed, boot)
+
+
+def _alpha_finish(names, C, n_used, n_all, n_item, raw_r, item_mean, item_sd, score_mean, score_sd, reverse,
+                  missing, ci, ci_method, n_boot, seed, boot) -> AlphaResult:
+    """The covariance part of :func:`alpha`, its warnings, CI and result (raw data or Moments)."""
+    p = len(names)
     if n_used < p:
         warnings.warn(f"fewer rows used ({n_used}) than items ({p}): alpha and its standard errors are "
-                      "unstable", stacklevel=2)
+                      "unstable", stacklevel=3)
     core = _alpha_from_cov(C, n_all)
     R = _cov2cor(C)
     _, vecs = np.linalg.eigh(R)
@@ -352,10 +372,10 @@ def alpha(items, *, reverse=(), scale=None, missing: str = "pairwise", ci: float
     neg = [nm for nm, l in zip(names, load) if l < 0]
     if neg:
         warnings.warn(f"Some items ({', '.join(neg)}) were negatively correlated with the total scale and "
-                      f"probably should be reversed: pass reverse={neg!r}", stacklevel=2)
+                      f"probably should be reversed: pass reverse={neg!r}", stacklevel=3)
     if core["raw_alpha"] < 0:
         warnings.warn(f"alpha is negative ({core['raw_alpha']:.3f}); items probably need reversing"
-                      + (f": {', '.join(neg)}" if neg else ""), stacklevel=2)
+                      + (f": {', '.join(neg)}" if neg else ""), stacklevel=3)
     drop = core["drop"]
     cols = {"n": n_item, "raw_r": raw_r, "std_r": core["std_r"], "r_cor": core["r_cor"], "r_drop": core["r_drop"],
             "mean": item_mean, "sd": item_sd, "alpha_if_deleted": drop["raw_alpha"],
@@ -374,16 +394,66 @@ def alpha(items, *, reverse=(), scale=None, missing: str = "pairwise", ci: float
     else:
         if n_boot < 2:
             raise EngageSurveyError(f"n_boot must be at least 2, got {n_boot!r}")
-        boots = _boot_alphas(X[complete] if missing == "listwise" else X[anyobs], int(n_boot), seed)
+        boots = boot(int(n_boot), seed)
         lo, hi = np.nanquantile(boots, [(1 - ci) / 2, (1 + ci) / 2])
         bounds = (lo, hi)
-    valid = total[~np.isnan(total)]
     return AlphaResult(
         alpha=a, std_alpha=float(core["std_alpha"]), g6=float(core["g6"]), average_r=float(core["average_r"]),
         signal_noise=float(core["signal_noise"]), median_r=float(core["median_r"]), var_r=float(core["var_r"]),
-        ase=float(core["ase"]), mean=float(valid.mean()), sd=float(valid.std(ddof=1)), n=n_used, n_ci=n_all,
+        ase=float(core["ase"]), mean=score_mean, sd=score_sd, n=n_used, n_ci=n_all,
         ci=(float(bounds[0]), float(bounds[1])), ci_level=float(ci), ci_method=ci_method, missing=missing,
         item_stats=item_stats, reversed=tuple(reverse or ()))
+
+
+def _is_moments(obj) -> bool:
+    """A Moments object (or anything with ``.cov``, ``.means`` and ``.n``), not a frame or array."""
+    return not isinstance(obj, (pd.DataFrame, pd.Series, np.ndarray)) and all(
+        hasattr(obj, a) for a in ("cov", "means", "n"))
+
+
+def _alpha_moments(m, reverse, scale, missing, ci, ci_method) -> AlphaResult:
+    """:func:`alpha` from a Moments object: the statistics of its ``n`` complete rows.
+
+    Everything in psych::alpha is a function of the complete rows' covariance C, means and n: with
+    t = 1'x / p, raw_r_i = (C 1)_i / sqrt(1'C1 C_ii), the score mean is mean(means) and its SD
+    sqrt(1'C1) / p. The result equals ``alpha(df.dropna(), missing="listwise")``; ``n`` and the Feldt
+    n are both the complete rows (psych's Feldt n counts all rows passed, which a Moments does not keep).
+    """
+    if ci_method == "bootstrap":
+        raise EngageSurveyError("ci_method='bootstrap' needs the raw rows; a Moments object holds only means "
+                                "and covariances: use ci_method='feldt' or 'duhachek'")
+    names = list(m.cov.columns)
+    C = m.cov.to_numpy(dtype=float)
+    mu = m.means.reindex(names).to_numpy(dtype=float)
+    n, p = int(m.n), len(names)
+    if p < 2:
+        raise EngageSurveyError(f"items need at least 2 columns, got {p}")
+    if n < 2:
+        raise EngageSurveyError(f"the Moments object has {n} complete rows; alpha needs at least 2")
+    d = np.diag(C)
+    flat = [str(nm) for nm, v in zip(names, d) if not np.isfinite(v) or v <= 0]
+    if flat:
+        raise EngageSurveyError(f"items with no variance (constant or empty): {', '.join(flat)}")
+    pn = getattr(m, "pairwise_n", None)
+    if missing == "pairwise" and pn is not None and (np.diag(pn.to_numpy()) > n).any():
+        warnings.warn(f"alpha from a Moments object uses its {n} complete rows (listwise); pairwise-complete "
+                      "alpha needs the raw data. Pass missing='listwise' to silence this", stacklevel=3)
+    reverse = list(reverse or ())
+    if reverse:
+        unknown = [r for r in reverse if r not in names]
+        if unknown:
+            raise EngageSurveyError(f"reverse names items that are not columns: {', '.join(map(str, unknown))}")
+        if scale is None:
+            raise EngageSurveyError("reversing items of a Moments object needs scale=(min, max): the item "
+                                    "range is not kept in the moments")
+        rev = np.isin(names, reverse)
+        s = np.where(rev, -1.0, 1.0)
+        C = C * np.outer(s, s)
+        mu = np.where(rev, scale[0] + scale[1] - mu, mu)
+    total_var = C.sum()
+    raw_r = C.sum(axis=0) / np.sqrt(total_var * d)
+    return _alpha_finish(names, C, n, n, np.full(p, float(n)), raw_r, mu, np.sqrt(d), float(mu.mean()),
+                         float(np.sqrt(total_var) / p), reverse, "listwise", ci, ci_method, 0, None, None)
 
 
 # --------------------------------------------------------------------------- ordinal alpha
@@ -400,141 +470,22 @@ def ordinal_alpha(items, *, reverse=(), scale=None) -> float:
     return float((1 - k / R.sum()) * k / (k - 1))
 
 
-# --------------------------------------------------------------------------- split-half
-@dataclass
-class SplitHalfResult(ResultMixin):
-    """Split-half reliabilities (psych::splitHalf) plus the first/second and odd/even splits.
-
-    ``lambda4_max`` / ``lambda4_min`` / ``mean_split``: max, min and mean over the splits of the
-    split-half (Flanagan-Rulon / Guttman) coefficient 4 cov(A, B) / var(A + B) (psych's maxrb, minrb,
-    meanr); ``best_split`` / ``worst_split``: the halves; ``ci``: quantiles of the split values;
-    ``alpha``, ``lambda2``, ``lambda6``, ``average_r``, ``median_r``; ``r_first_second`` and
-    ``spearman_brown_first_second`` (2r/(1+r)) and ``guttman_first_second`` (first k//2 items vs the
-    rest), the same for ``*_odd_even``; ``n_splits``; ``exhaustive`` (all splits or a random sample).
-    """
-
-    lambda4_max: float
-    lambda4_min: float
-    mean_split: float
-    alpha: float
-    lambda2: float
-    lambda6: float
-    average_r: float
-    median_r: float
-    ci: tuple
-    r_first_second: float
-    spearman_brown_first_second: float
-    guttman_first_second: float
-    r_odd_even: float
-    spearman_brown_odd_even: float
-    guttman_odd_even: float
-    best_split: tuple
-    worst_split: tuple
-    n_splits: int
-    exhaustive: bool
-
-    def summary(self) -> str:
-        f = lambda v: f"{v:.2f}"
-        return "\n".join([
-            "Split half reliabilities",
-            f"Maximum split half reliability (lambda 4) = {f(self.lambda4_max)}",
-            f"Guttman lambda 6                          = {f(self.lambda6)}",
-            f"Average split half reliability            = {f(self.mean_split)}",
-            f"Guttman lambda 3 (alpha)                  = {f(self.alpha)}",
-            f"Guttman lambda 2                          = {f(self.lambda2)}",
-            f"Minimum split half reliability  (beta)    = {f(self.lambda4_min)}",
-            f"Average interitem r = {f(self.average_r)}  with median = {f(self.median_r)}",
-            (f"Spearman-Brown: first/second half = {f(self.spearman_brown_first_second)}, "
-             f"odd/even = {f(self.spearman_brown_odd_even)}"),
-            f"{self.n_splits} splits ({'all' if self.exhaustive else 'random sample'})"])
-
-    def to_frame(self) -> pd.DataFrame:
-        keys = ["lambda4_max", "lambda4_min", "mean_split", "alpha", "lambda2", "lambda6", "average_r",
-                "median_r", "spearman_brown_first_second", "spearman_brown_odd_even"]
-        return pd.DataFrame({"value": [getattr(self, k) for k in keys]}, index=keys)
-
-
-def _split_stats(A: np.ndarray, r: np.ndarray):
-    """For indicator rows A (splits x items; 1 = half A): Guttman split coefficient and half correlation."""
-    B = 1.0 - A
-    rA = A @ r
-    r11 = (rA * A).sum(axis=1)
-    r12 = (rA * B).sum(axis=1)
-    r22 = ((B @ r) * B).sum(axis=1)
-    return 4 * r12 / r.sum(), r12 / np.sqrt(r11 * r22)
-
-
-def split_half(items, *, reverse=(), scale=None, covar: bool = False, missing: str = "pairwise",
-               ci: float = 0.95, n_sample: int = 10000, seed=None) -> SplitHalfResult:
-    """All split-half reliabilities (psych::splitHalf), vectorised over the splits.
-
-    For each split of the k items into halves A (k//2 items) and B, the coefficient
-    :math:`4\\,\\mathbf a' R \\mathbf b / \\mathbf 1' R \\mathbf 1` (Guttman's lambda 4) on the
-    correlation matrix (``covar=True``: covariances). Splits are enumerated as psych does — half A
-    runs through the first round(choose(k, k//2))/2 subsets in lexicographic order (all distinct
-    splits for even k; for odd k psych's quirk of covering only that first half is kept, and the mean
-    divides by that count) — when that count is at most ``n_sample``; otherwise ``n_sample`` random
-    splits (seeded; R's random stream is not reproduced). Items are reverse-keyed by ``reverse``
-    (psych's check.keys is not used). Also reports Spearman-Brown 2r/(1+r) for the first/second
-    half and the odd/even split. Reference: Guttman (1945); Revelle & Zinbarg (2009).
-    Checked against ``psych::splitHalf(raw = TRUE, check.keys = FALSE)`` (psych 2.2.9).
-    """
-    if missing not in ("pairwise", "listwise"):
-        raise EngageSurveyError(f"missing must be 'pairwise' or 'listwise', got {missing!r}")
-    frame = reverse_items(item_frame(items, min_items=2), reverse, scale)
-    names = list(frame.columns)
-    X = frame.to_numpy()
-    if missing == "listwise":
-        X = X[~np.isnan(X).any(axis=1)]
-        if X.shape[0] < 2:
-            raise EngageSurveyError("listwise deletion leaves fewer than 2 complete rows")
-    C, N = _pairwise_moments(X)
-    if (N < 2).any():
-        i, j = np.argwhere(N < 2)[0]
-        raise EngageSurveyError(f"items {names[i]!r} and {names[j]!r} are observed together in fewer than 2 rows")
-    r = C if covar else _cov2cor(C)
-    k = r.shape[0]
-    m = k // 2
-    off = r[np.tril_indices(k, -1)]
-    sumr = r.sum()
-    sum_off = sumr - np.trace(r)
-    smc = _smc(_cov2cor(r)) * (np.diag(r) if covar else 1.0)
-    count = round(comb(k, m)) / 2
-    exhaustive = count <= n_sample
-    if exhaustive:
-        n_take = ceil(count)
-        flat = np.fromiter((i for c in combinations(range(k), m) for i in c), dtype=np.intp,
-                           count=comb(k, m) * m)[: n_take * m]
-        idx = flat.reshape(n_take, m)
-    else:
-        rng = np.random.default_rng(seed)
-        idx = np.argsort(rng.random((n_sample, k)), axis=1)[:, :m]
-    A = np.zeros((idx.shape[0], k))
-    np.put_along_axis(A, idx, 1.0, axis=1)
-    rab, _ = _split_stats(A, r)
-    mean_split = rab.sum() / (count if exhaustive else n_sample)
-    fs = np.zeros((2, k))
-    fs[0, :m] = 1.0
-    fs[1, ::2] = 1.0
-    g, rh = _split_stats(fs, r)
-    best, worst = int(np.argmax(rab)), int(np.argmin(rab))
-    half = lambda row: (tuple(n for n, a in zip(names, A[row]) if a), tuple(n for n, a in zip(names, A[row]) if not a))
-    q = np.quantile(rab, [(1 - ci) / 2, (1 + ci) / 2])
-    return SplitHalfResult(
-        lambda4_max=float(rab[best]), lambda4_min=float(rab[worst]), mean_split=float(mean_split),
-        alpha=float(sum_off / sumr * k / (k - 1)), lambda2=float((sum_off + np.sqrt((off**2).sum() * 2 * k / (k - 1))) / sumr),
-        lambda6=float((sum_off + smc.sum()) / sumr), average_r=float(off.mean()), median_r=float(np.median(off)),
-        ci=(float(q[0]), float(q[1])), r_first_second=float(rh[0]), spearman_brown_first_second=float(2 * rh[0] / (1 + rh[0])),
-        guttman_first_second=float(g[0]), r_odd_even=float(rh[1]), spearman_brown_odd_even=float(2 * rh[1] / (1 + rh[1])),
-        guttman_odd_even=float(g[1]), best_split=half(best), worst_split=half(worst), n_splits=int(idx.shape[0]),
-        exhaustive=bool(exhaustive))
-
-
 # --------------------------------------------------------------------------- delegating wrappers
+
 def omega(items, *, n_factors=3, reverse=(), scale=None, **kwargs):
-    """McDonald's omega (psych::omega); implemented in :mod:`engagesurvey.omega`."""
+    """McDonald's omega (psych::omega); implemented in :mod:`engagesurvey.omega`.
+
+    ``items`` may be a Moments object: omega of its complete rows' correlation matrix
+    (``omega(None, cov=m.cov, n_obs=m.n)``), equal to omega of ``df.dropna()``.
+    """
     from .omega import omega as _omega
 
+    if _is_moments(items):
+        if kwargs.get("cov") is not None:
+            raise EngageSurveyError("give either a Moments object or cov, not both")
+        kwargs.pop("cov", None)
+        kwargs.setdefault("n_obs", items.n)
+        return _omega(None, cov=items.cov, n_factors=n_factors, reverse=reverse, scale=scale, **kwargs)
     return _omega(items, n_factors=n_factors, reverse=reverse, scale=scale, **kwargs)
 
 
@@ -564,3 +515,7 @@ def htmt(data, model, *, kind="htmt2"):
     from .sem.reliability import htmt as _h
 
     return _h(data, model, kind=kind)
+
+
+# Split-half lives in its own module (it needs the matrix helpers above, hence the import at the end).
+from .split_half import SplitHalfResult, split_half  # noqa: E402

@@ -19,7 +19,16 @@ def cfa(model: str, data=None, *, estimator="ML", ordered=None, group=None, grou
         lavaan model syntax (``=~ ~ ~~ ~1 :=``, labels ``a*x``, fixed values ``1*x``, ``NA*x``,
         per-group ``c(a1, a2)*x``).
     data : DataFrame, Moments or None
-        Raw data (rows = respondents). May be None when ``sample_cov`` is given.
+        Raw data (rows = respondents). May be None when ``sample_cov`` is given. A
+        :class:`~engagesurvey.moments.Moments` object gives its complete-row covariance (n - 1
+        denominator, rescaled by (n - 1)/n), means and ``n``, as lavaan's ``sample.cov``/``sample.mean``/
+        ``sample.nobs``: ML estimates, standard errors and fit measures equal those of the raw-data fit of
+        the rows complete on the model's variables (when the model's variables are observed on the same
+        rows, their pairwise statistics are used, so other columns' gaps cost nothing; otherwise the
+        Moments' complete rows, with a warning if rows may be lost: build it on the model's variables). With ``group=True`` (or the Moments' group column) the
+        groups are the entries of ``.groups`` in their order (sorted values for ``Moments.from_frame``;
+        the first is lavaan's reference group), or ``group=[values]`` picks groups and their order
+        (lavaan's ``group.label``). Needs ``estimator="ML"`` and ``missing="listwise"``.
     estimator : {"ML", "MLR", "WLSMV"}
         ML (standard errors from the expected information) or MLR (Huber-White standard errors from
         the observed information, Yuan-Bentler scaled chi-square). With ``ordered`` the estimator is

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,10 +55,9 @@ def _prepare(formulas, data, group, missing, sample_cov, sample_nobs, sample_mea
     if data is None and sample_cov is None:
         raise EngageSurveyError("give data (a DataFrame) or sample_cov with sample_nobs")
     if data is not None and hasattr(data, "cov") and hasattr(data, "n") and not isinstance(data, pd.DataFrame):
-        if getattr(data, "groups", None) and group is not None:
-            gl = list(data.groups)
-            return ov, gl, [_from_cov(ov, m.cov, m.n, m.means) for m in data.groups.values()]
-        return ov, [None], [_from_cov(ov, data.cov, data.n, data.means)]
+        if missing != "listwise":
+            raise EngageSurveyError("missing='fiml' needs the raw data; a Moments object holds complete rows only")
+        return _from_moments(ov, data, group)
     if data is None:
         if sample_nobs is None:
             raise EngageSurveyError("sample_cov needs sample_nobs (the number of observations)")
@@ -111,14 +111,79 @@ def _prepare(formulas, data, group, missing, sample_cov, sample_nobs, sample_mea
     return ov, labels, out
 
 
-def _from_cov(ov, cov, n, mean):
+def _from_moments(ov, moments, group):
+    """(ov, group labels, GroupData list) from a Moments object: its complete-row cov, means and n.
+
+    ``group`` None: one group (all rows); True or the Moments' group column: one group per entry of
+    ``.groups``, in that order (sorted values for ``Moments.from_frame``; lavaan takes the order of
+    ``sample.cov``); a list of group values: those groups in that order (lavaan's ``group.label``).
+    """
+    if group is None or group is False:
+        parts = {None: moments}
+    else:
+        groups = getattr(moments, "groups", None) or {}
+        if not groups:
+            raise EngageSurveyError(f"group={group!r} needs a Moments object built with a group column "
+                                    "(Moments.from_frame(df, group=...))")
+        gcol = getattr(moments, "group", None)
+        if group is True or (isinstance(group, str) and group == gcol):
+            labels = list(groups)
+        elif isinstance(group, (list, tuple)):
+            labels = list(group)
+            unknown = [g for g in labels if g not in groups]
+            if unknown:
+                raise EngageSurveyError(f"group value {unknown[0]!r} is not a group of the Moments (grouped by "
+                                        f"{gcol!r}: {', '.join(map(repr, groups))})")
+            if len(set(labels)) != len(labels) or len(labels) < 2:
+                raise EngageSurveyError("group as a list needs at least two distinct group values")
+        else:
+            raise EngageSurveyError(f"the Moments object is grouped by {gcol!r}, not {group!r}; give "
+                                    f"group={gcol!r} or group=True")
+        parts = {lab: groups[lab] for lab in labels}
+    out = []
+    for lab, m in parts.items():
+        where = f" in group {lab!r}" if lab is not None else ""
+        miss = [v for v in ov if v not in m.cov.columns]
+        if miss:
+            raise EngageSurveyError(f"variable {miss[0]!r} in the model is not a column of the Moments")
+        cov, means, n = _model_moments(m, ov)
+        if n <= len(ov):
+            raise EngageSurveyError(f"too few complete rows ({n}) for {len(ov)} variables{where}")
+        out.append(_from_cov(ov, cov, n, means, what="the sample covariance matrix" + where))
+    return ov, list(parts), out
+
+
+def _model_moments(m, ov):
+    """(cov, means, n) of the rows complete on the model's variables ``ov``.
+
+    ``m.cov``/``m.means``/``m.n`` are over rows complete on *all* the Moments' columns. When every
+    pair of model variables was observed on the same k rows (``pairwise_n`` constant over ``ov``), those
+    k rows are exactly the rows complete on ``ov`` and the pairwise statistics are their listwise ones,
+    as a raw-data fit of the model's columns would see them; otherwise the complete-row statistics are
+    used, with a warning when rows may have been lost to columns outside the model.
+    """
+    pn = getattr(m, "pairwise_n", None)
+    if pn is None or not all(v in pn.columns for v in ov):
+        return m.cov, m.means, m.n
+    k = pn.loc[ov, ov].to_numpy()
+    if k.min() == k.max() and k.min() > m.n:
+        return m.pairwise_cov.loc[ov, ov], m.pairwise_means[ov], int(k.min())
+    if k.min() > m.n:
+        extra = [str(c) for c in m.cov.columns if c not in ov]
+        warnings.warn(f"the Moments' {m.n} complete rows are counted over all its columns, including "
+                      f"{', '.join(extra)} which are not in the model; a raw-data fit of the model's columns "
+                      "may keep more rows (build the Moments on the model's variables)", stacklevel=6)
+    return m.cov, m.means, m.n
+
+
+def _from_cov(ov, cov, n, mean, what="sample_cov"):
     if not isinstance(cov, pd.DataFrame):
         raise EngageSurveyError("sample_cov must be a DataFrame with variable names as index and columns")
     miss = [v for v in ov if v not in cov.columns or v not in cov.index]
     if miss:
         raise EngageSurveyError(f"variable {miss[0]!r} in the model is not in sample_cov")
     C = cov.loc[ov, ov].to_numpy(dtype=float) * (n - 1) / n
-    check_pd(C, ov, "sample_cov")
+    check_pd(C, ov, what)
     m = np.zeros(len(ov)) if mean is None else pd.Series(mean)[ov].to_numpy(dtype=float)
     return GroupData(int(n), C, m, [Block(int(n), np.arange(len(ov)), C, None if mean is None else m)])
 

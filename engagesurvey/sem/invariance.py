@@ -48,6 +48,8 @@ def invariance(model: str, data, group: str, *, levels=("configural", "metric", 
     cfi_robust rmsea_robust for MLR, where the deltas use the robust indices). Checked against
     ``lavaan::cfa(..., group, group.equal)`` and ``lavTestLRT`` (lavaan 0.6-14).
     """
+    if group is True:  # a Moments object carries its own group column
+        group = getattr(data, "group", None) or group
     levels = list(levels)
     bad = [lv for lv in levels if lv not in LEVELS]
     if bad:
