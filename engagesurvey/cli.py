@@ -29,6 +29,10 @@ MESSAGES = {
     "report": {"id": "Menyusun laporan", "en": "Writing the report"},
     "validating": {"id": "Memvalidasi {i}", "en": "Validating {i}"},
     "testing": {"id": "Menguji hipotesis", "en": "Testing the hypotheses"},
+    "coder": {"id": "Pengode tahap awal vs tema yang diketahui (jawaban terbuka simulasi): presisi {p:.3f}, "
+                    "recall {r:.3f}, F1 {f:.3f} (saran kode, bukan pengodean final)",
+              "en": "First-pass coder vs the known themes (simulated open-ended answers): precision {p:.3f}, "
+                    "recall {r:.3f}, F1 {f:.3f} (suggested codes, not final coding)"},
     "wrote": {"id": "Ditulis", "en": "Wrote"},
     "rows": {"id": "baris dibaca {read}: diskor {scored}, sebagian {partial}, dikecualikan {excluded}",
              "en": "rows read {read}: scored {scored}, partial {partial}, excluded {excluded}"},
@@ -373,10 +377,15 @@ def demo(out_dir, seed, n_employees, n_units, n_agencies, lang):
 
     hyp = _run_hypotheses(run_tests, result, "default", lang, seed)
     paths += _write_hypotheses(hyp, out_dir)
+    from .report.mixed import demo_comments, mixed_context
+
+    comments, human = demo_comments(result, seed=seed, lang="id")  # open-ended answers with known themes
+    coder = mixed_context(result, comments, human_codes=human, seed=seed, lang=lang)["evaluation"]["micro"]
     paths += _build_report(result, out_dir, langs=("id", "en"), source=export, group="agency", unit="unit",
-                           seed=seed, hypotheses=hyp)
+                           seed=seed, hypotheses=hyp, comments=comments, human_codes=human)
     out.print(msg("rows", lang, **result.counts()), highlight=False)
     out.print(hyp.summary(), highlight=False)
+    out.print(msg("coder", lang, p=coder["precision"], r=coder["recall"], f=coder["f1"]), highlight=False)
     out.print(f"{msg('wrote', lang)} {export}", highlight=False)
     for p in paths:
         out.print(f"{msg('wrote', lang)} {p}", highlight=False)

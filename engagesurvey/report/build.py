@@ -25,6 +25,7 @@ from ..errors import EngageSurveyError
 from . import anonymity, svg
 from .diagram import mediation_diagram
 from .i18n import check_lang, fmt_date, fmt_number, t
+from .i18n import table as i18n_table
 
 MIN_GROUP_FLOOR = anonymity.MIN_GROUP_FLOOR
 
@@ -124,6 +125,20 @@ def _quality_section(result, validations, lang):
     return out
 
 
+def _flag_label(name: str, lang: str) -> str:
+    """A flag column's label in ``lang`` (attention checks, constant sums, careless indices)."""
+    import re
+
+    m = re.fullmatch(r"attention_(.+)_failed", name)
+    if m:
+        return t("flag_attention", lang, item=m.group(1))
+    m = re.fullmatch(r"(.+)_not_([0-9.]+)", name)
+    if m:
+        return t("flag_constant_sum", lang, item=m.group(1), total=m.group(2))
+    key = f"flag_{name}"
+    return t(key, lang) if key in i18n_table() else name
+
+
 def _p(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -161,7 +176,7 @@ def _var_label(report, var, lang):
 
 
 def render_report(result, *, lang: str = "en", source=None, group=None, min_group: int = 5, seed=None,
-                  validations=(), hypotheses=None, engagement=None) -> str:
+                  validations=(), hypotheses=None, engagement=None, planning=None, mixed=None) -> str:
     """HTML text of the report for a :class:`~engagesurvey.scoring.ScoreResult`.
 
     ``validations``: ValidationReport objects (instrument quality); ``hypotheses``: a HypothesisReport;
@@ -174,7 +189,7 @@ def render_report(result, *, lang: str = "en", source=None, group=None, min_grou
     rows = _scale_rows(result, lang)
     rec = result.reconciliation
     reasons = rec.loc[rec.status != "scored"].groupby(["status", "reason"]).size().reset_index(name="n")
-    flags = [{"name": c, "n": int(result.flags[c].sum())}
+    flags = [{"name": _flag_label(c, lang), "n": int(result.flags[c].sum())}
              for c in result.flags.columns if result.flags[c].dtype == bool]
     src = None
     if source is not None and Path(source).exists():
@@ -186,7 +201,7 @@ def render_report(result, *, lang: str = "en", source=None, group=None, min_grou
         counts=result.counts(), reasons=reasons.to_dict("records"), rows=rows, flags=flags,
         groups=_group_section(result, group, rows, k), min_group=k, source=src, versions=_versions(),
         seed=seed, quality=_quality_section(result, validations, lang) or None,
-        hyp=_hypotheses_section(hypotheses, lang), eng=engagement,
+        hyp=_hypotheses_section(hypotheses, lang), eng=engagement, plan=planning, mixed=mixed,
         generated=fmt_date(_dt.datetime.now(_dt.timezone.utc), lang),
     )
 
@@ -208,7 +223,9 @@ def write_summary(result, path, **kwargs) -> Path:
 
 def build_report(result, out_dir, *, langs=("id", "en"), source=None, group="agency", unit="unit",
                  text=None, min_group: int = 5, seed: int | None = 2026, previous=None, spec="default",
-                 validate: bool = True, test: bool = True, hypotheses=None, progress=None) -> list:
+                 validate: bool = True, test: bool = True, hypotheses=None, plan: bool = True,
+                 plan_reps: int = 500, comments=None, human_codes=None, codebook="cid_themes",
+                 progress=None) -> list:
     """Run validation, hypotheses and engagement analyses and write the report files into ``out_dir``:
     ``report_<lang>.html`` per language, ``report_tables.xlsx`` + CSVs, and ``results.json``.
 
@@ -242,7 +259,17 @@ def build_report(result, out_dir, *, langs=("id", "en"), source=None, group="age
             if spec != "default":
                 raise
             hyp_report = None  # the default spec needs the bundled instruments' scales
+    from .mixed import mixed_context
+    from .planning import planning_context
+
+    plan_ctx = None
+    if plan and unit in result.meta.columns and {"cid", "we", "perf_task"} <= set(result.scores.columns):
+        plan_ctx = planning_context(result, hyp_report, lang=langs[0], icc_column=unit,
+                                    seed=2026 if seed is None else seed, reps=plan_reps, progress=step)
+    if comments is None and text is not None:
+        comments = result.meta[text]
     paths = []
+    mixed_lang = None
     by = tuple(c for c in (group, unit) if c is not None and c in result.meta.columns)
     for lang in langs:
         step(f"report {lang}")
@@ -251,9 +278,16 @@ def build_report(result, out_dir, *, langs=("id", "en"), source=None, group="age
             eng = eng_mod.engagement_context(result, lang=lang, by=by or ("agency",), min_group=k,
                                              previous=previous, text=text, seed=seed)
         hyp_lang = hyp_report.in_language(lang) if hyp_report is not None else None
+        plan_lang = planning_context(result, lang=lang, reuse=plan_ctx) if plan_ctx is not None else None
+        if "we" in result.scores.columns and unit in result.meta.columns:
+            step(f"mixed methods {lang}")
+            mixed_lang = mixed_context(result, comments, lang=lang, group=unit,
+                                       stratum=group if group in result.meta.columns else None, min_group=k,
+                                       min_comment_group=max(10, k), seed=seed, human_codes=human_codes,
+                                       codebook=codebook)
         html = render_report(result, lang=lang, source=source, group=group if group in result.meta.columns
                              else None, min_group=k, seed=seed, validations=validations,
-                             hypotheses=hyp_lang, engagement=eng)
+                             hypotheses=hyp_lang, engagement=eng, planning=plan_lang, mixed=mixed_lang)
         p = out_dir / f"report_{lang}.html"
         p.write_text(html, encoding="utf-8")
         paths.append(p)
@@ -265,6 +299,10 @@ def build_report(result, out_dir, *, langs=("id", "en"), source=None, group="age
         tables[f"reliability_{rep.instrument.id}"] = rep.to_frame().reset_index()
         if rep.cfa is not None:
             tables[f"cfa_fit_{rep.instrument.id}"] = rep.fit_table().reset_index(names="model")
+    if plan_ctx is not None:
+        tables["power_planning"] = pd.DataFrame(plan_ctx["rows"])
+    if mixed_lang is not None and mixed_lang.get("cases"):
+        tables["interview_frame"] = pd.DataFrame(mixed_lang["cases"]["rows"])
     if hyp_report is not None:
         tables["hypotheses"] = hyp_report.table.drop(columns=["ci"]).rename(columns={"id": "hypothesis"})
     tables["scale_scores"] = tables["scale_scores"].rename(columns={"id": "scale"})

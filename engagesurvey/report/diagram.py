@@ -14,17 +14,35 @@ def _est(values, key, lang):
     return f"{fmt_number(est, lang, 2)} [{fmt_number(lo, lang, 2)}, {fmt_number(hi, lang, 2)}]"
 
 
+def _wrap(text: str, width: int) -> list:
+    """At most two lines of about ``width`` characters (the second shortened with an ellipsis)."""
+    words, lines, cur = text.split(), [], ""
+    for w in words:
+        if cur and len(cur) + 1 + len(w) > width:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}".strip()
+    lines.append(cur)
+    if len(lines) > 2:
+        lines = [lines[0], (" ".join(lines[1:]))[: width - 1] + "…"]
+    return lines
+
+
 def mediation_diagram(values: dict, *, labels=("X", "M", "Y"), lang: str = "en", width: int = 640,
                       height: int = 230) -> Markup:
     """``values``: {"a": (est, lo, hi), "b": ..., "c_prime": ..., "indirect": ...}; labels escaped."""
-    bx, by = 150, 44
+    bx, by = 190, 44
     pos = {"x": (20, 150), "m": ((width - bx) / 2, 20), "y": (width - bx - 20, 150)}
     boxes = []
     for key, label in zip(("x", "m", "y"), labels):
         x, y = pos[key]
+        lines = _wrap(str(label), 28)
+        top = y + by / 2 + 4 - 7 * (len(lines) - 1)
+        spans = "".join(f'<tspan x="{x + bx / 2:.0f}" y="{top + 14 * k:.0f}">{escape(ln)}</tspan>'
+                        for k, ln in enumerate(lines))
         boxes.append(f'<rect x="{x:.0f}" y="{y:.0f}" width="{bx}" height="{by}" rx="6" fill="#eef3f9" '
-                     f'stroke="#3b6ea5"/><text x="{x + bx / 2:.0f}" y="{y + by / 2 + 4:.0f}" font-size="12" '
-                     f'text-anchor="middle">{escape(label)}</text>')
+                     f'stroke="#3b6ea5"/><text font-size="11" text-anchor="middle">{spans}</text>')
 
     def arrow(x1, y1, x2, y2, text, tx, ty):
         return (f'<line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}" stroke="#333" '
