@@ -177,6 +177,9 @@ def read_responses(path, instrument=None, *, format="auto", id_column=None, mapp
 def _grid_frame(grid: list, lay: Layout, name: str) -> pd.DataFrame:
     width = len(lay.names)
     body = grid[lay.n_header:]
+    if body and all(isinstance(r, np.ndarray) and len(r) == width for r in body[-3:]) and \
+            len({len(r) for r in body}) == 1:
+        body = [list(r) if not isinstance(r, np.ndarray) else r for r in body]  # regular: no padding needed
     rows = []
     for k, r in enumerate(body, start=1):
         if len(r) > width:
@@ -196,8 +199,8 @@ def _grid_frame(grid: list, lay: Layout, name: str) -> pd.DataFrame:
     out = {}
     for j, c in enumerate(lay.names):
         col = arr[:, j]
-        out[c] = _infer_text(col, index) if all(isinstance(v, str) for v in col) else _infer(
-            pd.Series(col, index=index, dtype=object))
+        out[c] = _infer_text(col, index) if pd.api.types.infer_dtype(col, skipna=False) == "string" \
+            else _infer(pd.Series(col, index=index, dtype=object))
     return pd.DataFrame(out, index=index)
 
 
@@ -205,19 +208,27 @@ _NOT_PLAIN = re.compile(r"^[+-]?0\d|^\+|[a-zA-Z]")
 
 
 def _infer_text(col: np.ndarray, index) -> pd.Series:
-    """Fast path of :func:`_infer` for a column of strings (CSV): numpy only, no per-cell pandas."""
-    stripped = np.char.strip(col.astype(str))
-    blank = stripped == ""
-    if blank.all():
+    """Fast path of :func:`_infer` for a column of strings (CSV).
+
+    A survey column holds few distinct answers: factorize it (C speed), decide and convert on the
+    distinct values only, then index back. Blank -> missing; plain numbers (no leading zero, no "+",
+    no letters) -> numeric (int64 when all whole and nothing is missing); otherwise the text is kept.
+    """
+    codes, uniq = pd.factorize(col)
+    stripped = np.array([u.strip() for u in uniq], dtype=object)
+    blank_u = stripped == ""
+    if len(uniq) == 0 or blank_u.all():
         return pd.Series(np.nan, index=index, dtype=float)
-    nb = stripped[~blank]
+    nb = stripped[~blank_u]
     try:
-        nums = nb.astype(float)
+        nums = np.array([float(v) for v in nb])
     except ValueError:
         nums = None
-    if nums is not None and not any(_NOT_PLAIN.search(v) for v in np.unique(nb)):
-        vals = np.full(len(col), np.nan)
-        vals[~blank] = nums
+    blank = blank_u[codes]
+    if nums is not None and not any(_NOT_PLAIN.search(v) for v in nb):
+        val_u = np.full(len(uniq), np.nan)
+        val_u[~blank_u] = nums
+        vals = val_u[codes]
         if not blank.any() and np.all(np.mod(vals, 1) == 0) and np.all(np.abs(vals) < 2**53):
             return pd.Series(vals.astype(np.int64), index=index)
         return pd.Series(vals, index=index)
