@@ -152,7 +152,8 @@ def score_block(values: pd.DataFrame, inst: Instrument, *, source=None, min_vali
     xr = _reverse(x, item_ids, inst)
     items = pd.DataFrame(xr, index=values.index, columns=item_ids, copy=False)  # a fresh array: no copy
     scales = inst.scored_scales()
-    nv, mean, needed = _scale_means(xr, item_ids, scales, min_valid)
+    answered = [~np.isnan(xr[:, j]) for j in range(xr.shape[1])]  # one boolean column per item
+    nv, mean, needed = _scale_means(xr, answered, item_ids, scales, min_valid)
     values_out = np.empty(mean.shape, order="F")
     for k, sc in enumerate(scales):
         values_out[:, k] = _apply_rule(mean[:, k], inst, sc)
@@ -160,7 +161,10 @@ def score_block(values: pd.DataFrame, inst: Instrument, *, source=None, min_vali
     scores = pd.DataFrame(values_out, index=values.index, columns=ids, copy=False)
     n_valid = pd.DataFrame(nv.astype(np.int64), index=values.index, columns=ids, copy=False)
     log = _missing_log(values.index, nv, needed, scales)
-    reconciliation = _reconcile(values.index, values_out, xr)
+    n_answered = np.zeros(len(values), dtype=np.int64)
+    for a in answered:
+        n_answered += a
+    reconciliation = _reconcile(values.index, values_out, n_answered)
     return ScoredBlock(items, scores, n_valid, log, reconciliation)
 
 
@@ -279,26 +283,24 @@ def _threshold(rule, k: int) -> int:
     return max(1, int(rule))
 
 
-def _scale_means(x: np.ndarray, item_ids, scales, min_valid):
+def _scale_means(x: np.ndarray, answered: list, item_ids, scales, min_valid):
     """Answered counts and prorated means, scale by scale, vectorised over respondents.
 
     ``x`` is column-major: each scale adds up its own contiguous item columns (missing read as 0) and
     counts the answered ones; no temporary the size of the whole matrix per scale.
     """
     col_of = {c: j for j, c in enumerate(item_ids)}
-    missing = np.isnan(x)
-    x0 = np.where(missing, 0.0, x)
     n = x.shape[0]
     nv = np.empty((n, len(scales)), order="F")
     sums = np.empty((n, len(scales)), order="F")
     for k, sc in enumerate(scales):
-        s, m = np.zeros(n), np.zeros(n)
+        s, c = sums[:, k], nv[:, k]
+        s[:] = 0.0
+        c[:] = 0.0
         for i in sc.items:
             j = col_of[i]
-            s += x0[:, j]
-            m += missing[:, j]
-        sums[:, k] = s
-        nv[:, k] = len(sc.items) - m
+            np.add(s, x[:, j], out=s, where=answered[j])
+            c += answered[j]
     needed = np.array([_threshold(sc.min_valid if min_valid is None else min_valid, len(sc.items))
                        for sc in scales], dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -371,9 +373,8 @@ _REASONS = ["", "some scales below the minimum-valid rule",
             "too few items answered on every scale (minimum-valid rule)", "no item answered"]
 
 
-def _reconcile(index, scores: np.ndarray, items: np.ndarray) -> pd.DataFrame:
+def _reconcile(index, scores: np.ndarray, n_answered: np.ndarray) -> pd.DataFrame:
     n_scored = (~np.isnan(scores)).sum(axis=1)
-    n_answered = items.shape[1] - np.isnan(items).sum(axis=1)
     total = scores.shape[1]
     status = np.where(n_scored == total, 0, np.where(n_scored > 0, 1, 2))
     reason = np.where(status == 0, 0, np.where(status == 1, 1, np.where(n_answered == 0, 3, 2)))
