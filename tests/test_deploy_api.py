@@ -84,3 +84,11 @@ def test_instrument_from_psych_keys_exports_to_every_format(tmp_path):
              for e in qsf["SurveyElements"] if e["Element"] == "SQ"}
     assert types == {"x_1": "TE", "x_2": "TE", "x_3": "TE", "C1": "TE", "C2": "TE"}  # numbers, not a matrix
     assert sorted(export_columns(qsf)) == sorted(inst.items)
+
+
+@pytest.mark.parametrize("fmt", sorted(SUFFIXES))
+@pytest.mark.parametrize("iid", __import__("engagesurvey").list_instruments())
+def test_every_bundled_instrument_exports_to_every_format(iid, fmt, tmp_path):
+    path = export_instrument(iid, fmt, tmp_path / f"{iid}{SUFFIXES[fmt]}")
+    assert path.stat().st_size > 0
+    assert detect_instrument_version(path)["id"] == iid
