@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from engagesurvey.deploy import SUFFIXES, detect_instrument_version, export_instrument
 from engagesurvey.deploy.cli import register
 from engagesurvey.errors import EngageSurveyError
-from engagesurvey.instrument import combine_instruments
+from engagesurvey.instrument import combine_instruments, list_instruments
 
 
 @pytest.mark.parametrize("fmt", sorted(SUFFIXES))
@@ -87,7 +87,7 @@ def test_instrument_from_psych_keys_exports_to_every_format(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", sorted(SUFFIXES))
-@pytest.mark.parametrize("iid", __import__("engagesurvey").list_instruments())
+@pytest.mark.parametrize("iid", list_instruments())
 def test_every_bundled_instrument_exports_to_every_format(iid, fmt, tmp_path):
     path = export_instrument(iid, fmt, tmp_path / f"{iid}{SUFFIXES[fmt]}")
     assert path.stat().st_size > 0
