@@ -70,6 +70,26 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+class _Grid(list):
+    """Rows of a regular file read by the C parser: a list of rows (as the csv module gives) that also
+    keeps the whole 2-D array, so the body can be used without a Python loop over rows."""
+
+    def __init__(self, array):
+        super().__init__(list(r) for r in array[:10])
+        self.array = array
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return [list(r) for r in self.array[key]]
+        return list(self.array[key])
+
+    def __len__(self):
+        return len(self.array)
+
+    def __iter__(self):
+        return (list(r) for r in self.array)
+
+
 def _fast_rows(text: str, delim: str, min_rows: int = 5000):
     """Large regular files through pandas' C parser (the csv module is ~10x slower): a list of rows,
     the first few as lists and the rest as object arrays of strings. ``None`` when the file is small,
@@ -79,7 +99,7 @@ def _fast_rows(text: str, delim: str, min_rows: int = 5000):
     try:
         import pandas as pd
 
-        frame = pd.read_csv(io.StringIO(text), sep=delim, header=None, dtype=str, keep_default_na=False,
+        frame = pd.read_csv(io.StringIO(text), sep=delim, header=None, dtype=object, keep_default_na=False,
                             na_filter=False, skip_blank_lines=True, engine="c", quotechar='"',
                             doublequote=True)
     except Exception:  # noqa: BLE001 - any parser complaint: fall back to the csv module
@@ -87,8 +107,7 @@ def _fast_rows(text: str, delim: str, min_rows: int = 5000):
     arr = frame.to_numpy(dtype=object)
     if arr.size and not all(isinstance(v, str) for v in arr[-1]):
         return None
-    head = [list(r) for r in arr[:10]]
-    return head + list(arr[10:])
+    return _Grid(arr)
 
 
 def read_text_grid(path: Path, name: str, *, delimiter: str | None = None) -> tuple[list[list[str]], dict]:

@@ -176,10 +176,10 @@ def read_responses(path, instrument=None, *, format="auto", id_column=None, mapp
 
 def _grid_frame(grid: list, lay: Layout, name: str) -> pd.DataFrame:
     width = len(lay.names)
+    block = getattr(grid, "array", None)  # a regular file read by the C parser: no loop over rows
+    if block is not None and block.shape[1] == width:
+        return _frame_from_block(block[lay.n_header:], lay)
     body = grid[lay.n_header:]
-    if body and all(isinstance(r, np.ndarray) and len(r) == width for r in body[-3:]) and \
-            len({len(r) for r in body}) == 1:
-        body = [list(r) if not isinstance(r, np.ndarray) else r for r in body]  # regular: no padding needed
     rows = []
     for k, r in enumerate(body, start=1):
         if len(r) > width:
@@ -202,6 +202,11 @@ def _grid_frame(grid: list, lay: Layout, name: str) -> pd.DataFrame:
         out[c] = _infer_text(col, index) if pd.api.types.infer_dtype(col, skipna=False) == "string" \
             else _infer(pd.Series(col, index=index, dtype=object))
     return pd.DataFrame(out, index=index)
+
+
+def _frame_from_block(arr: np.ndarray, lay: Layout) -> pd.DataFrame:
+    index = pd.RangeIndex(1, len(arr) + 1, name="row")
+    return pd.DataFrame({c: _infer_text(arr[:, j], index) for j, c in enumerate(lay.names)}, index=index)
 
 
 _NOT_PLAIN = re.compile(r"^[+-]?0\d|^\+|[a-zA-Z]")
