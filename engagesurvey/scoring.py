@@ -360,8 +360,10 @@ def _flags(values, items, inst: Instrument, duration, careless: bool):
         scales = {s.id: s.items for s in inst.scored_scales() if s.parent is not None}
         if len(scales) < 2:
             scales = {s.id: s.items for s in inst.scored_scales()}
+        blocks = {s.id: s.items for s in inst.scales.values() if s.parent is None}  # one per page
         result = _careless.careless_flags(
-            values[scored_items], scales=scales if len(scales) >= 2 else None, duration=duration
+            items[scored_items], raw=values[scored_items], scales=scales if len(scales) >= 2 else None,
+            duration=duration, blocks=blocks if len(blocks) > 1 else None,
         )
         cflags = result.flags.add_prefix("careless_")
         flags = pd.concat([flags, cflags], axis=1)
