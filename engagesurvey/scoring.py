@@ -147,9 +147,7 @@ def score_block(values: pd.DataFrame, inst: Instrument, *, source=None, min_vali
     sample, are left to :func:`score`).
     """
     item_ids = list(values.columns)
-    x = np.asfortranarray(values.to_numpy(dtype=float))  # one contiguous column per item
-    _check_ranges(values, x, inst, source)
-    xr = _reverse(x, item_ids, inst)
+    xr = _recode(values, inst, source)  # checked, reverse-keyed, one contiguous column per item
     items = pd.DataFrame(xr, index=values.index, columns=item_ids, copy=False)  # a fresh array: no copy
     scales = inst.scored_scales()
     answered = [~np.isnan(xr[:, j]) for j in range(xr.shape[1])]  # one boolean column per item
@@ -210,39 +208,41 @@ def _numeric(frame: pd.DataFrame, source) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def _check_ranges(values: pd.DataFrame, x: np.ndarray, inst: Instrument, source) -> None:
-    """Every code must be an option of the item's scale (or inside [min, max] for numeric scales).
+def _recode(values: pd.DataFrame, inst: Instrument, source) -> np.ndarray:
+    """Check every code and reverse-key, column by column, into one new column-major array.
 
-    Vectorised per column (x is column-major): bounds, integrality where the options are consecutive
-    whole numbers, and ``isin`` only for columns with other code sets.
+    A code must be an option of the item's scale (integrality and bounds where the options are
+    consecutive whole numbers, ``isin`` otherwise) or lie inside [min, max] for a numeric scale; the
+    check runs on the answers as given, then reverse-keyed items are written as ``min + max - x``. One
+    pass over each column, no full-size temporaries.
     """
     all_items = inst.all_items()
-    its = [all_items[c] for c in values.columns]
-    lo = np.array([it.min for it in its])
-    hi = np.array([it.max for it in its])
-    lo, hi = np.where(np.isnan(lo), -np.inf, lo), np.where(np.isnan(hi), np.inf, hi)
-    whole, other = np.zeros(len(its), bool), []
-    for j, it in enumerate(its):
-        rs = inst.response_scales[it.response_scale]
-        if not rs.numeric and rs.options:
-            codes = np.asarray(rs.codes())
-            if np.array_equal(codes, np.arange(codes.min(), codes.max() + 1)):
-                whole[j] = True
-            else:
-                other.append((j, codes))
+    out = np.empty(values.shape, order="F")
     with np.errstate(invalid="ignore"):
-        for j in range(x.shape[1]):  # column by column: contiguous, small temporaries
-            col = x[:, j]
-            bad = (col < lo[j]) | (col > hi[j])
-            if whole[j]:
-                bad |= col != np.floor(col)
-                bad &= ~np.isnan(col)
-            if bad.any():
+        for j, name in enumerate(values.columns):
+            it = all_items[name]
+            col = values.iloc[:, j].to_numpy(dtype=float)
+            bad = _bad_codes(col, it, inst.response_scales[it.response_scale])
+            if bad is not None and bad.any():
                 _range_error(values, col, bad, j, all_items, inst, source)
-        for j, codes in other:
-            bad = ~np.isnan(x[:, j]) & ~np.isin(x[:, j], codes)
-            if bad.any():
-                _range_error(values, x[:, j], bad, j, all_items, inst, source)
+            if it.reverse:
+                np.subtract(it.min + it.max, col, out=out[:, j])
+            else:
+                out[:, j] = col
+    return out
+
+
+def _bad_codes(col: np.ndarray, it, rs):
+    """Boolean mask of codes not allowed for the item (None when anything goes)."""
+    if rs.numeric or not rs.options:
+        if np.isnan(it.min) or np.isnan(it.max):
+            return None
+        return (col < it.min) | (col > it.max)
+    codes = np.asarray(rs.codes())
+    if np.array_equal(codes, np.arange(codes.min(), codes.max() + 1)):
+        bad = (col < codes.min()) | (col > codes.max()) | (col != np.floor(col))
+        return bad & ~np.isnan(col)
+    return ~np.isnan(col) & ~np.isin(col, codes)
 
 
 def _range_error(values, col, bad, j, all_items, inst, source):
@@ -260,17 +260,6 @@ def _allowed(rs, it) -> str:
     if rs.options:
         return ", ".join(f"{c:g}" for c in rs.codes())
     return f"{it.min:g}..{it.max:g}"
-
-
-def _reverse(x: np.ndarray, columns, inst: Instrument) -> np.ndarray:
-    """Reverse-keyed items recoded as min + max - x (a new column-major array; other columns copied)."""
-    all_items = inst.all_items()
-    out = x.copy(order="F")
-    for j, c in enumerate(columns):
-        it = all_items[c]
-        if it.reverse:
-            np.subtract(it.min + it.max, out[:, j], out=out[:, j])
-    return out
 
 
 def _threshold(rule, k: int) -> int:
