@@ -23,8 +23,8 @@ thresholds, polychoric correlations) and ``sigma(theta)`` the implied counterpar
   ``chisq_scaling_factor`` is ``1/a`` (lavaan).
 
 Not available yet: continuous and ordered indicators mixed, exogenous covariates, the theta
-parameterization, missing data other than listwise, modification indices, and lavTestLRT's
-``satorra.2000`` difference test (``invariance()`` with WLSMV).
+parameterization, missing data other than listwise, and modification indices. lavTestLRT's
+``satorra.2000`` difference test for ``invariance()`` with WLSMV is in :mod:`engagesurvey.sem.wls_diff`.
 
 Checked against ``lavaan::cfa(model, data, ordered = TRUE)`` 0.6-14 (tests/reference/sem_wlsmv.R):
 single group, ``std.lv``, two groups configural and with ``group.equal = c("thresholds", "loadings")``.
