@@ -1,4 +1,4 @@
-"""Where the bundled instruments and report templates live.
+"""Where the bundled instruments, codebooks and report templates live.
 
 In a wheel they are shipped inside the package (``engagesurvey/_bundled/``); in a source checkout or an
 editable install they are the top-level ``instruments/`` and ``reports/`` folders of the repository.
@@ -26,3 +26,8 @@ def instruments_dir() -> Path:
 def reports_dir() -> Path:
     """Folder holding the Jinja2 report templates."""
     return _bundled("reports")
+
+
+def codebooks_dir() -> Path:
+    """Folder holding the bundled qualitative codebooks (``codebooks/``)."""
+    return _bundled("codebooks")

@@ -11,26 +11,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
+from .._paths import codebooks_dir
 from ..errors import InstrumentError
 from ..instrument import normalise_label, read_definition
 
 LANGS = ("id", "en")
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_PKG = Path(__file__).resolve().parent.parent
 _PATH_SEPS = re.compile(r"\s*(?:/|\\|::|>|\.)\s*")
-
-
-def codebooks_dir() -> Path:
-    """Folder holding the bundled codebooks: ``engagesurvey/_bundled/codebooks`` in a wheel, else the
-    repository's top-level ``codebooks/`` (source checkout or editable install)."""
-    inside = _PKG / "_bundled" / "codebooks"
-    if inside.is_dir():
-        return inside
-    return _PKG.parent / "codebooks"
 
 
 @dataclass(frozen=True)
