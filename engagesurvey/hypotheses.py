@@ -14,6 +14,10 @@ hypotheses, each with a test and its variables:
   coefficient of the added predictor (its t test is the F test of the R-squared change when one
   predictor is added), and ``delta_r2`` is reported beside it.
 
+A hypothesis may also list ``discriminant: [scale, ...]``: the HTMT ratio (semTools' htmt2) of every
+pair of those scales is then checked against .85 on the reverse-keyed items (H6: coaching against
+supervisor support and the feedback environment).
+
 The p-values are adjusted across the spec (Holm by default). A hypothesis is "supported" when the
 adjusted p is below ``alpha`` and the estimate has the expected sign; "contradicted" when significant
 with the opposite sign; otherwise "not supported". Every assumption check that was run (normality of
@@ -24,7 +28,7 @@ residuals, VIF, proportional odds) is listed in ``.checks``. The statistics come
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -183,6 +187,10 @@ def test(scored_or_frame, spec="default", *, lang: str = "en", seed=None, n_boot
         results[h["id"]] = res
         if progress is not None:
             progress(k + 1, len(hyps))
+    if not isinstance(scored_or_frame, pd.DataFrame):
+        for h in hyps:
+            if h.get("discriminant"):
+                checks.extend({"id": h["id"], **c} for c in _discriminant(scored_or_frame, h["discriminant"]))
     table = pd.DataFrame(rows)
     table["p_adjusted"] = multipletests(table["pvalue"].to_numpy(), method=sp.get("adjust", "holm"))[1]
     alpha = float(sp.get("alpha", 0.05))
@@ -256,6 +264,28 @@ def _run(h, data, cluster, seed, n_boot):
         chk.append({"check": "proportional odds (LR test, x)", "value": p, "ok": p >= 0.05,
                     "note": "p < .05 suggests the effect differs across rating thresholds"})
     return row, chk, res
+
+
+HTMT_CUT = 0.85  # Henseler, Ringle & Sarstedt (2015); .90 is the lenient cut-off
+
+
+def _discriminant(scored, scales) -> list:
+    """HTMT (semTools' htmt2) between the named scales, on their reverse-keyed items: one check per pair."""
+    from .sem.reliability import htmt
+
+    inst = scored.instrument
+    missing = [s for s in scales if s not in inst.scales]
+    if missing:
+        raise EngageSurveyError(f"discriminant validity: unknown scale(s) {', '.join(missing)}")
+    model = "\n".join(f"{s} =~ " + " + ".join(inst.scales[s].items) for s in scales)
+    m = htmt(scored.items, model)
+    out = []
+    for i, a in enumerate(scales):
+        for b in scales[i + 1:]:
+            v = float(m.loc[a, b])
+            out.append({"check": f"HTMT {a}-{b}", "value": v, "ok": v < HTMT_CUT,
+                        "note": f"discriminant validity needs HTMT < {HTMT_CUT} (Henseler et al. 2015)"})
+    return out
 
 
 def _coef_row(coef: pd.DataFrame, x, h) -> dict:

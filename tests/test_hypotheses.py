@@ -80,3 +80,19 @@ def test_dataframe_input(scored):
 def test_spec_errors(scored, spec, pattern):
     with pytest.raises(EngageSurveyError, match=pattern):
         hypotheses.test(scored, spec)
+
+
+def test_h6_checks_discriminant_validity_by_htmt(scored, report):
+    htmt = report.checks[report.checks["check"].str.startswith("HTMT")].set_index("check")
+    assert list(htmt.index) == ["HTMT cid-support", "HTMT cid-feedback", "HTMT support-feedback"]
+    inst = scored.instrument
+    model = "\n".join(f"{s} =~ " + " + ".join(inst.scales[s].items) for s in ("cid", "support", "feedback"))
+    direct = es.reliability.htmt(scored.items, model)  # semTools::htmt conventions, checked in test_sem_*
+    assert htmt.loc["HTMT cid-support", "value"] == pytest.approx(direct.loc["cid", "support"], abs=1e-12)
+    assert (htmt["ok"] == (htmt["value"] < 0.85)).all()
+
+
+def test_discriminant_unknown_scale_is_an_error(scored):
+    spec = {"hypotheses": [{"id": "X", "test": "regression", "y": "we", "x": "cid", "discriminant": ["cid", "nope"]}]}
+    with pytest.raises(EngageSurveyError, match="unknown scale\\(s\\) nope"):
+        hypotheses.test(scored, spec)
