@@ -371,8 +371,8 @@ def _reconcile(index, scores: np.ndarray, n_answered: np.ndarray) -> pd.DataFram
     reason = np.where(status == 0, 0, np.where(status == 1, 1, np.where(n_answered == 0, 3, 2)))
     return pd.DataFrame(
         {
-            "status": pd.Categorical.from_codes(status, _STATUS).astype(object),
-            "reason": pd.Categorical.from_codes(reason, _REASONS).astype(object),
+            "status": pd.Categorical.from_codes(status, _STATUS),  # categorical: cheap for millions of rows
+            "reason": pd.Categorical.from_codes(reason, _REASONS),
             "n_items_answered": n_answered,
             "n_scales_scored": n_scored,
         },
