@@ -154,6 +154,8 @@ def score(export, instrument, out_dir, fmt, id_column, mapping, min_valid, strea
     from .scoring import score as do_score
 
     inst = _instrument_arg(instrument)
+    if min_valid is not None and (min_valid <= 0 or (min_valid > 1 and not float(min_valid).is_integer())):
+        raise EngageSurveyError(f"--min-valid {min_valid:g}: give a share in (0, 1) or a whole number of items")
     mv = None if min_valid is None else (int(min_valid) if min_valid >= 1 else float(min_valid))
     if stream or dask_scheduler:
         from .stream import score_large
@@ -181,11 +183,11 @@ def write_score_outputs(result, responses, out_dir: Path) -> list:
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     frame = result.to_frame()
-    for name, table in (("scores.csv", frame), ("reconciliation.csv", result.reconciliation),
-                        ("score_log.csv", result.log), ("read_log.csv", responses.log)):
+    # scores and reconciliation are indexed by input row; the two logs carry their own row column
+    for name, table, by_row in (("scores.csv", frame, True), ("reconciliation.csv", result.reconciliation, True),
+                                ("score_log.csv", result.log, False), ("read_log.csv", responses.log, False)):
         p = out_dir / name
-        safe_frame(table).to_csv(p, index=name != "score_log.csv" and name != "read_log.csv",
-                                 index_label="row")
+        safe_frame(table).to_csv(p, index=by_row, index_label="row")
         paths.append(p)
     return paths
 
@@ -296,9 +298,9 @@ def _write_hypotheses(report, out_dir: Path) -> list:
 @click.argument("export", type=click.Path(dir_okay=False))
 @click.option("--instrument", "-i", multiple=True, required=True,
               help="Bundled instrument id or YAML path; repeat or comma-separate for several.")
-@click.option("--group", default="agency", show_default=True,
-              help="Grouping column for breakdowns and invariance (e.g. agency).")
-@click.option("--unit", default="unit", show_default=True, help="Work-unit column (heatmaps).")
+@click.option("--group", default=None,
+              help="Grouping column for breakdowns and invariance [default: agency, when the export has it].")
+@click.option("--unit", default=None, help="Work-unit column (heatmaps) [default: unit, when present].")
 @click.option("--text", default=None, help="Free-text comment column (shown only for large groups).")
 @click.option("--min-group", type=int, default=5, show_default=True,
               help="Minimum group size shown anywhere (never below 3).")
@@ -327,11 +329,23 @@ def report(export, instrument, group, unit, text, min_group, previous, spec, see
         if previous is not None:
             prev = do_score(es_io.read_responses(previous, inst, format=fmt, id_column=id_column,
                                                  mapping=mapping), inst)
+    group, unit = (_column_option(result, col, default, flag) for col, default, flag in
+                   ((group, "agency", "--group"), (unit, "unit", "--unit")))
     langs = ("id", "en") if lang == "both" else (lang,)
     paths = _build_report(result, Path(out_dir), langs=langs, source=export, group=group, unit=unit,
                           text=text, min_group=min_group, seed=seed, previous=prev, spec=spec)
     for p in paths:
         out.print(f"{msg('wrote', langs[0])} {p}", highlight=False)
+
+
+def _column_option(result, given, default, flag):
+    """A column named on the command line must exist; the default is used only when the data have it."""
+    if given is None:
+        return default if default in result.meta.columns else None
+    if given not in result.meta.columns:
+        raise EngageSurveyError(f"{flag} {given!r} is not a column of the export "
+                                f"(columns: {', '.join(map(str, result.meta.columns[:12]))})")
+    return given
 
 
 def _build_report(result, out_dir, **kwargs):

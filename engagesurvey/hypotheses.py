@@ -105,7 +105,12 @@ def load_spec(spec="default") -> dict:
         path = Path(spec)
         if not path.exists():
             raise EngageSurveyError(f"hypothesis spec {spec!r} not found")
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1})" if mark is not None else ""
+            raise EngageSurveyError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("hypotheses"), list) or not raw["hypotheses"]:
         raise EngageSurveyError("a hypothesis spec needs a non-empty 'hypotheses' list")
     seen = set()

@@ -92,3 +92,18 @@ def test_score_stream_matches_in_memory(demo_dir, tmp_path):
     st = pd.read_csv(tmp_path / "st" / "scores.csv")
     for col in ("we", "we_vigor"):
         assert (mem[col] - st[col]).abs().max() < 1e-12
+
+
+@pytest.mark.parametrize("extra,pattern", [
+    (["report", "--group", "division"], "--group 'division' is not a column of the export"),
+    (["score", "--min-valid", "0"], "--min-valid 0: give a share in (0, 1) or a whole number of items"),
+    (["score", "--min-valid", "2.5"], "--min-valid 2.5: give a share"),
+])
+def test_option_mistakes_exit_2(demo_dir, tmp_path, extra, pattern):
+    out, _ = demo_dir
+    cmd, *opts = extra
+    res = CliRunner().invoke(main, [cmd, str(out / "demo_export.csv"), "-i", "we", "--id-column", "respondent_id",
+                                    "--out", str(tmp_path / "o"), *opts])
+    assert res.exit_code == 2, res.output
+    assert pattern in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "o" / "report_en.html").exists()

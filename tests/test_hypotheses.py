@@ -96,3 +96,10 @@ def test_discriminant_unknown_scale_is_an_error(scored):
     spec = {"hypotheses": [{"id": "X", "test": "regression", "y": "we", "x": "cid", "discriminant": ["cid", "nope"]}]}
     with pytest.raises(EngageSurveyError, match="unknown scale\\(s\\) nope"):
         hypotheses.test(scored, spec)
+
+
+def test_malformed_yaml_spec_names_the_line(scored, tmp_path):
+    p = tmp_path / "spec.yaml"
+    p.write_text("hypotheses:\n  - id: H1\n    test: [regression\n", encoding="utf-8")
+    with pytest.raises(EngageSurveyError, match=r"spec.yaml: not valid YAML \(line \d+\)"):
+        hypotheses.test(scored, str(p))

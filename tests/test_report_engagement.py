@@ -16,7 +16,7 @@ from engagesurvey import simulate as sim
 from engagesurvey.errors import EngageSurveyError
 from engagesurvey.report import anonymity, plots
 from engagesurvey.report import engagement as eng
-from engagesurvey.report.summary import environment
+from engagesurvey.report.build import environment
 
 REVERSED = ("A1", "C4", "C5", "E1", "E2", "O2", "O5")
 HOSTILE = ["<script>alert(1)</script>", '" onmouseover=alert(1) x="', "{{ 7*7 }}", "{% raw %}"]

@@ -153,10 +153,11 @@ def read_responses(path, instrument=None, *, format="auto", id_column=None, mapp
             frame["duration_seconds"] = secs.to_numpy(dtype=float)
             dur_col = "duration_seconds"
     item_columns: dict = {}
+    missing_logs: list = []
     if inst is not None:
         entries = load_mapping(mapping, inst)
         found = match_columns(lay, inst, entries, name)
-        frame, item_columns, rlog = _recode(frame, lay, inst, found, name)
+        frame, item_columns, rlog, missing_logs = _recode(frame, lay, inst, found, name)
         log += rlog
         for aid in inst.attention_checks:
             if aid not in found:
@@ -166,6 +167,8 @@ def read_responses(path, instrument=None, *, format="auto", id_column=None, mapp
         raise InputError("mapping= needs an instrument (the items it names)", file=name)
     _check_ids(frame, id_col, lay, name)
     logf = pd.DataFrame(log, columns=LOG_COLUMNS)
+    if missing_logs:
+        logf = pd.concat([logf, *missing_logs], ignore_index=True)
     return Responses(data=frame, log=logf, source=str(p), format=lay.format, instrument=inst,
                      item_columns=item_columns, id_column=id_col, duration_column=dur_col,
                      n_rows=int(len(frame)), value_labels=dict(lay.value_labels))
@@ -327,8 +330,11 @@ def _check_ids(frame, id_col, lay: Layout, name):
 
 
 def _recode(frame, lay: Layout, inst: Instrument, found: dict, name: str):
-    """Replace each matched column by its item's float codes (named by item id); collect problems."""
+    """Replace each matched column by its item's float codes (named by item id); collect problems.
+
+    Returns (frame, item columns, log records, log frames of the answers set to missing)."""
     log: list = []
+    missing_logs: list = []
     problems = {"unknown": [], "out_of_range": [], "label_conflict": []}
     new_cols: dict = {}
     item_columns: dict = {}
@@ -347,11 +353,10 @@ def _recode(frame, lay: Layout, inst: Instrument, found: dict, name: str):
             if event == "ok":
                 continue
             hit = raw[present & (raw == v)]
-            if event == "missing_code":
-                msg = f"missing code {v!r} of item {iid!r} set to missing"
-                log += [{"row": int(r), "column": iid, "value": _py(v), "event": "missing_code",
-                         "message": msg}
-                        for r in hit.index]
+            if event == "missing_code":  # one log line per answer set to missing, built column-wise
+                missing_logs.append(pd.DataFrame({
+                    "row": hit.index.astype(int), "column": iid, "value": _py(v), "event": "missing_code",
+                    "message": f"missing code {v!r} of item {iid!r} set to missing"}, columns=LOG_COLUMNS))
             else:
                 problems[event].append((col, v, len(hit), int(hit.index[0]), code, rs))
         new_cols[col] = (iid, codes)
@@ -374,7 +379,7 @@ def _recode(frame, lay: Layout, inst: Instrument, found: dict, name: str):
                             "message": f"column {c!r} renamed {cname!r}: its name is an item id "
                                        "matched to another column"})
             out[cname] = frame[c]
-    return pd.DataFrame(out, index=frame.index), item_columns, log
+    return pd.DataFrame(out, index=frame.index), item_columns, log, missing_logs
 
 
 def _py(v):

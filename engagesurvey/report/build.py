@@ -145,7 +145,7 @@ def _p(value) -> str:
     return "< .001" if value < 0.001 else f"{value:.3f}".lstrip("0")
 
 
-def _hypotheses_section(report, lang):
+def _hypotheses_section(report, lang, scales: dict):
     if report is None:
         return None
     rows = report.table.drop(columns=["ci"]).to_dict("records")
@@ -157,19 +157,13 @@ def _hypotheses_section(report, lang):
         diagram = mediation_diagram(
             {k: (tab.loc[k, "est"], tab.loc[k, "ci_lower"], tab.loc[k, "ci_upper"]) for k in
              ("a", "b", "c_prime", "indirect") if k in tab.index},
-            labels=tuple(_var_label(report, v, lang) for v in (res.x, res.m, res.y)), lang=lang)
+            labels=tuple(_var_label(scales, v, lang) for v in (res.x, res.m, res.y)), lang=lang)
     return {"rows": rows, "checks": report.checks.to_dict("records"), "diagram": diagram, "p": _p,
             "adjust": report.spec.get("adjust", "holm"), "alpha": float(report.spec.get("alpha", 0.05))}
 
 
-def _var_label(report, var, lang):
-    from ..instrument import list_instruments, load_instrument
-
-    for iid in list_instruments():
-        inst = load_instrument(iid)
-        if var in inst.scales:
-            return inst.scales[var].label.get(lang, var)
-    return var
+def _var_label(scales: dict, var, lang):
+    return scales[var].label.get(lang, var) if var in scales else var
 
 
 # --------------------------------------------------------------------------------------- render
@@ -201,7 +195,7 @@ def render_report(result, *, lang: str = "en", source=None, group=None, min_grou
         counts=result.counts(), reasons=reasons.to_dict("records"), rows=rows, flags=flags,
         groups=_group_section(result, group, rows, k), min_group=k, source=src, versions=_versions(),
         seed=seed, quality=_quality_section(result, validations, lang) or None,
-        hyp=_hypotheses_section(hypotheses, lang), eng=engagement, plan=planning, mixed=mixed,
+        hyp=_hypotheses_section(hypotheses, lang, inst.scales), eng=engagement, plan=planning, mixed=mixed,
         generated=fmt_date(_dt.datetime.now(_dt.timezone.utc), lang),
     )
 

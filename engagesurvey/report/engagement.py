@@ -551,7 +551,7 @@ def engagement_context(result, *, lang: str = "en", by=("agency", "unit"), outco
 def render_engagement(result, *, lang: str = "en", **kwargs) -> str:
     """A self-contained HTML page with the engagement sections (``partials/engagement_page.html.j2``)."""
     from .i18n import fmt_number, t
-    from .summary import environment
+    from .build import environment
 
     eng = engagement_context(result, lang=lang, **kwargs)
     template = environment().get_template("partials/engagement_page.html.j2")
