@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from ._results import ResultMixin
+from . import score_kernel
 from .errors import InputError
-from .instrument import Instrument, Scale, load_instrument
+from .instrument import Instrument, load_instrument
 
 
 @dataclass
@@ -33,7 +34,10 @@ class ScoreResult(ResultMixin):
     ----------
     scores : DataFrame, one column per scored scale and subscale, rows aligned with the input rows.
     items : DataFrame of recoded, reverse-keyed item values (attention checks and unscored items kept).
-    n_valid : DataFrame, number of answered items per scale.
+        Columns that need no recoding share memory with the input frame (pandas' copy-on-write keeps
+        the two independent if either is modified).
+    n_valid : DataFrame, number of answered items per scale (small integers: int8 unless a scale has 128
+        or more items).
     reconciliation : DataFrame, one row per input row: ``status`` (scored / partial / excluded) and
         ``reason``; the counts add up to the rows read.
     log : DataFrame, one line per missing score: row, scale, n_valid, needed, reason.
@@ -114,7 +118,11 @@ def score(responses_or_frame, instrument, *, min_valid=None, careless: bool = Tr
         raise InputError(
             f"missing item columns for instrument {inst.id!r}: {', '.join(missing)}", file=source
         )
-    values = _numeric(frame[item_ids], source)
+    doubled = [i for i in item_ids if (frame.columns == i).sum() > 1]
+    if doubled:
+        raise InputError(f"column {doubled[0]!r} appears more than once; rename or drop the copies", file=source)
+    # column by column, not frame[item_ids]: selecting reordered columns would copy the whole block
+    values = _numeric(pd.DataFrame({i: frame[i] for i in item_ids}, index=frame.index, copy=False), source)
     block = score_block(values, inst, source=source, min_valid=min_valid)
     items, scores, n_valid = block.items, block.scores, block.n_valid
     log, reconciliation = block.log, block.reconciliation
@@ -144,25 +152,28 @@ def score_block(values: pd.DataFrame, inst: Instrument, *, source=None, min_vali
     codes, reverse-keys (``min + max - x``), computes the scale scores, the missing-score log and the
     reconciliation. Everything here is row-wise, so scoring a file in chunks and stacking the blocks
     gives exactly the result of scoring it at once (careless-response indices, which need the whole
-    sample, are left to :func:`score`).
+    sample, are left to :func:`score`). The arithmetic runs in :mod:`engagesurvey.score_kernel`.
     """
     item_ids = list(values.columns)
-    xr = _recode(values, inst, source)  # checked, reverse-keyed, one contiguous column per item
-    items = pd.DataFrame(xr, index=values.index, columns=item_ids, copy=False)  # a fresh array: no copy
     scales = inst.scored_scales()
-    answered = [~np.isnan(xr[:, j]) for j in range(xr.shape[1])]  # one boolean column per item
-    nv, mean, needed = _scale_means(xr, answered, item_ids, scales, min_valid)
-    values_out = np.empty(mean.shape, order="F")
-    for k, sc in enumerate(scales):
-        values_out[:, k] = _apply_rule(mean[:, k], inst, sc)
+    columns = [values.iloc[:, j].to_numpy(dtype=float) for j in range(len(item_ids))]
+    plan = _plan(item_ids, inst, scales, min_valid)
+    out = score_kernel.run(columns, plan, rows=len(values))
+    if out.bad.any():
+        _code_error(values, columns, int(plan.order[out.bad].min()), inst, source)
+    # items: the answers as given, except reverse-keyed columns; unchanged columns are shared with the
+    # input, not copied (pandas' copy-on-write keeps the two apart if either is later modified)
+    position = {int(plan.order[w]): r for r, w in enumerate(plan.reverse)}
+    items = pd.DataFrame(
+        {name: (pd.Series(out.reversed_items[:, position[j]], index=values.index, copy=False) if j in position
+                else values.iloc[:, j]) for j, name in enumerate(item_ids)},
+        index=values.index, copy=False,
+    )
     ids = [sc.id for sc in scales]
-    scores = pd.DataFrame(values_out, index=values.index, columns=ids, copy=False)
-    n_valid = pd.DataFrame(nv.astype(np.int64), index=values.index, columns=ids, copy=False)
-    log = _missing_log(values.index, nv, needed, scales)
-    n_answered = np.zeros(len(values), dtype=np.int64)
-    for a in answered:
-        n_answered += a
-    reconciliation = _reconcile(values.index, values_out, n_answered)
+    scores = pd.DataFrame(out.scores, index=values.index, columns=ids, copy=False)
+    n_valid = pd.DataFrame(out.n_valid, index=values.index, columns=ids, copy=False)
+    log = _missing_log(values.index, out, plan.needed, scales)
+    reconciliation = _reconcile(values.index, out.n_scored, len(scales), out.n_answered)
     return ScoredBlock(items, scores, n_valid, log, reconciliation)
 
 
@@ -208,28 +219,75 @@ def _numeric(frame: pd.DataFrame, source) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def _recode(values: pd.DataFrame, inst: Instrument, source) -> np.ndarray:
-    """Check every code and reverse-key, column by column, into one new column-major array.
+def _plan(item_ids, inst: Instrument, scales, min_valid) -> score_kernel.Plan:
+    """The kernel's plan: allowed codes per item, scales as column spans, thresholds and scoring rules.
 
-    A code must be an option of the item's scale (integrality and bounds where the options are
-    consecutive whole numbers, ``isin`` otherwise) or lie inside [min, max] for a numeric scale; the
-    check runs on the answers as given, then reverse-keyed items are written as ``min + max - x``. One
-    pass over each column, no full-size temporaries.
+    A code must be an option of the item's scale (whole numbers between the lowest and highest code
+    where the options are consecutive whole numbers, the listed codes otherwise) or lie inside
+    [min, max] for a numeric scale; the check runs on the answers as given, before reverse-keying.
     """
     all_items = inst.all_items()
-    out = np.empty(values.shape, order="F")
+    by_size = sorted(range(len(scales)), key=lambda s: -len(scales[s].items))
+    member = {i: tuple(s for s in by_size if i in scales[s].items) for i in item_ids}
+    order = sorted(range(len(item_ids)), key=lambda j: member[item_ids[j]])  # nested scales side by side
+    names = [item_ids[j] for j in order]
+    where = {name: w for w, name in enumerate(names)}
+    spans = []
+    for sc in scales:
+        cols = np.sort([where[i] for i in sc.items])
+        contiguous = cols[-1] - cols[0] + 1 == cols.size
+        spans.append((int(cols[0]), int(cols[-1]) + 1) if contiguous else cols)
+    p, k = len(names), len(scales)
+    lo, hi = np.full(p, -np.inf), np.full(p, np.inf)
+    whole, sets = np.zeros(p, dtype=bool), {}
+    for w, name in enumerate(names):
+        it = all_items[name]
+        rs = inst.response_scales[it.response_scale]
+        if rs.numeric or not rs.options:
+            if not (np.isnan(it.min) or np.isnan(it.max)):
+                lo[w], hi[w] = it.min, it.max
+            continue
+        codes = np.asarray(rs.codes(), dtype=float)
+        if np.array_equal(codes, np.arange(codes.min(), codes.max() + 1)):
+            lo[w], hi[w], whole[w] = codes.min(), codes.max(), True
+        else:
+            sets[w] = codes
+    reverse = np.array([w for w, name in enumerate(names) if all_items[name].reverse], dtype=np.int64)
+    reverse_sum = np.array([all_items[names[w]].min + all_items[names[w]].max for w in reverse])
+    reverse_at = np.full(p, -1, dtype=np.int64)
+    reverse_at[reverse] = np.arange(reverse.size)
+    stored_lo = lo.copy()  # lowest allowed value as stored (reverse-keyed: min + max - highest code)
+    stored_lo[reverse] = reverse_sum - hi[reverse]
+    for w, codes in sets.items():
+        stored_lo[w] = codes.min() if reverse_at[w] < 0 else reverse_sum[reverse_at[w]] - codes.max()
+    needed = np.array([_threshold(sc.min_valid if min_valid is None else min_valid, len(sc.items))
+                       for sc in scales], dtype=float)
+    sub, mul, div = np.zeros(k), np.ones(k), np.ones(k)
+    for s, sc in enumerate(scales):
+        if sc.scoring == "sum":
+            mul[s] = len(sc.items)
+        elif sc.scoring == "pomp":
+            sub[s] = np.mean([inst.items[i].min for i in sc.items])
+            mul[s] = 100.0
+            div[s] = np.mean([inst.items[i].max for i in sc.items]) - sub[s]
+    return score_kernel.Plan(
+        order=np.array(order, dtype=np.int64), spans=spans, lo=lo, hi=hi, whole=whole, sets=sets,
+        reverse=reverse, reverse_sum=reverse_sum, reverse_at=reverse_at, nonnegative=stored_lo >= 0, needed=needed, rule_sub=sub, rule_mul=mul, rule_div=div,
+    )
+
+
+def _code_error(values, columns, j, inst, source):
+    """Raise the error for the first bad column: its first bad row, value and the allowed codes."""
+    name = values.columns[j]
+    it = inst.all_items()[name]
+    col = columns[j]
     with np.errstate(invalid="ignore"):
-        for j, name in enumerate(values.columns):
-            it = all_items[name]
-            col = values.iloc[:, j].to_numpy(dtype=float)
-            bad = _bad_codes(col, it, inst.response_scales[it.response_scale])
-            if bad is not None and bad.any():
-                _range_error(values, col, bad, j, all_items, inst, source)
-            if it.reverse:
-                np.subtract(it.min + it.max, col, out=out[:, j])
-            else:
-                out[:, j] = col
-    return out
+        bad = _bad_codes(col, it, inst.response_scales[it.response_scale])
+    if bad is None or not bad.any():  # the codes are allowed but one is infinite
+        r = int(np.argmax(np.isinf(col)))
+        raise InputError(f"not a finite number for item {name!r}", file=source, row=values.index[r],
+                         column=name, value=col[r])
+    _range_error(values, col, bad, j, inst.all_items(), inst, source)
 
 
 def _bad_codes(col: np.ndarray, it, rs):
@@ -272,48 +330,13 @@ def _threshold(rule, k: int) -> int:
     return max(1, int(rule))
 
 
-def _scale_means(x: np.ndarray, answered: list, item_ids, scales, min_valid):
-    """Answered counts and prorated means, scale by scale, vectorised over respondents.
-
-    ``x`` is column-major: each scale adds up its own contiguous item columns (missing read as 0) and
-    counts the answered ones; no temporary the size of the whole matrix per scale.
-    """
-    col_of = {c: j for j, c in enumerate(item_ids)}
-    n = x.shape[0]
-    nv = np.empty((n, len(scales)), order="F")
-    sums = np.empty((n, len(scales)), order="F")
-    for k, sc in enumerate(scales):
-        s, c = sums[:, k], nv[:, k]
-        s[:] = 0.0
-        c[:] = 0.0
-        for i in sc.items:
-            j = col_of[i]
-            np.add(s, x[:, j], out=s, where=answered[j])
-            c += answered[j]
-    needed = np.array([_threshold(sc.min_valid if min_valid is None else min_valid, len(sc.items))
-                       for sc in scales], dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(nv >= needed, sums / np.maximum(nv, 1.0), np.nan)
-    return nv, mean, needed
-
-
-def _apply_rule(mean: np.ndarray, inst: Instrument, sc: Scale) -> np.ndarray:
-    if sc.scoring == "sum":
-        return mean * len(sc.items)
-    if sc.scoring == "pomp":
-        lo = np.mean([inst.items[i].min for i in sc.items])
-        hi = np.mean([inst.items[i].max for i in sc.items])
-        return 100.0 * (mean - lo) / (hi - lo)
-    return mean
-
-
-def _missing_log(index, nv: np.ndarray, needed: np.ndarray, scales) -> pd.DataFrame:
+def _missing_log(index, out: score_kernel.Outputs, needed: np.ndarray, scales) -> pd.DataFrame:
     """One line per missing score (row, scale, n_valid, needed, reason)."""
-    rows, cols = np.nonzero(nv < needed)
+    rows, cols = out.missing_rows, out.missing_cols
     if rows.size == 0:
         return _empty_log()
     k = np.array([len(sc.items) for sc in scales])[cols]
-    n = nv[rows, cols].astype(int)
+    n = out.n_valid[rows, cols].astype(int)
     need = needed[cols].astype(int)
     reason = np.where(n == 0, "no item answered",
                       np.char.add(np.char.add(np.char.add(np.char.add(np.char.add(
@@ -364,17 +387,19 @@ _REASONS = ["", "some scales below the minimum-valid rule",
             "too few items answered on every scale (minimum-valid rule)", "no item answered"]
 
 
-def _reconcile(index, scores: np.ndarray, n_answered: np.ndarray) -> pd.DataFrame:
-    n_scored = (~np.isnan(scores)).sum(axis=1)
-    total = scores.shape[1]
-    status = np.where(n_scored == total, 0, np.where(n_scored > 0, 1, 2))
-    reason = np.where(status == 0, 0, np.where(status == 1, 1, np.where(n_answered == 0, 3, 2)))
+def _reconcile(index, n_scored: np.ndarray, total: int, n_answered: np.ndarray) -> pd.DataFrame:
+    """Status codes 0 scored / 1 partial / 2 excluded; reason codes index ``_REASONS`` (int8 arithmetic)."""
+    partial = n_scored != total
+    none = n_scored == 0
+    status = partial.view(np.int8) + (partial & none).view(np.int8)
+    reason = status + ((status == 2) & (n_answered == 0)).view(np.int8)
     return pd.DataFrame(
         {
-            "status": pd.Categorical.from_codes(status, _STATUS),  # categorical: cheap for millions of rows
-            "reason": pd.Categorical.from_codes(reason, _REASONS),
+            # categoricals: cheap for millions of rows
+            "status": pd.Categorical.from_codes(status, _STATUS, validate=False),
+            "reason": pd.Categorical.from_codes(reason, _REASONS, validate=False),
             "n_items_answered": n_answered,
             "n_scales_scored": n_scored,
         },
-        index=index,
+        index=index, copy=False,
     )
