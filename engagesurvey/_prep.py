@@ -24,6 +24,8 @@ def numeric_frame(items, *, min_items: int = 2, what: str = "items") -> pd.DataF
         raise EngageSurveyError(f"{what} must be a pandas DataFrame, got {type(items).__name__}")
     if items.shape[1] < min_items:
         raise EngageSurveyError(f"{what} need at least {min_items} columns, got {items.shape[1]}")
+    if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in items.dtypes):
+        return items.astype(float)  # already numeric: no column-by-column copy (copy-on-write)
     out = {}
     for col in items.columns:
         s = items[col]

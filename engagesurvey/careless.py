@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from ._results import ResultMixin
+from . import row_stats
 from ._prep import numeric_frame
 from .errors import EngageSurveyError
 
@@ -57,25 +58,9 @@ def _item_frame(items, *, min_items: int = 2) -> pd.DataFrame:
     return numeric_frame(items, min_items=min_items, what="careless-response indices: items")
 
 
-def _row_corr(a: np.ndarray, b: np.ndarray, min_pairs: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise Pearson correlation of ``a`` and ``b`` (n x k) over the columns where both are finite.
-
-    Returns (r, n_pairs); r is NaN where fewer than ``min_pairs`` complete pairs or a zero variance.
-    """
-    ok = np.isfinite(a) & np.isfinite(b)
-    k = ok.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        a0, b0 = np.where(ok, a, 0.0), np.where(ok, b, 0.0)
-        ma = a0.sum(axis=1) / k
-        mb = b0.sum(axis=1) / k
-        da = np.where(ok, a - ma[:, None], 0.0)
-        db = np.where(ok, b - mb[:, None], 0.0)
-        sab = (da * db).sum(axis=1)
-        saa = (da * da).sum(axis=1)
-        sbb = (db * db).sum(axis=1)
-        r = sab / np.sqrt(saa * sbb)
-    r = np.where((k >= min_pairs) & (saa > 0) & (sbb > 0), r, np.nan)
-    return np.clip(r, -1.0, 1.0), k
+def _matrix(frame: pd.DataFrame) -> np.ndarray:
+    """The validated items as a float matrix, each column contiguous (``engagesurvey.row_stats``)."""
+    return row_stats.columns_major(frame.to_numpy(dtype=float))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -106,29 +91,21 @@ def longstring(items, *, avg: bool = False, na_runs: bool = True):
     bfi (tests/reference/careless.R).
     """
     frame = _item_frame(items)
-    x = frame.to_numpy()
-    n, p = x.shape
-    obs = np.isfinite(x)
-    run = obs[:, 0].astype(float)
-    longest = run.copy()
-    starts = obs[:, 0].astype(float)  # runs of answered values
-    for j in range(1, p):
-        same = obs[:, j] & obs[:, j - 1] & (x[:, j] == x[:, j - 1])
-        run = np.where(same, run + 1.0, obs[:, j].astype(float))
-        longest = np.maximum(longest, run)
-        starts += obs[:, j] & ~same
-    n_obs = obs.sum(axis=1)
-    longest = np.where(n_obs > 0, longest, np.nan)
+    longest, avgstr = _longstring(_matrix(frame), na_runs)
     longstr = pd.Series(longest, index=frame.index, name="longstr")
     if not avg:
         return longstr
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if na_runs:
-            avgstr = p / (starts + (p - n_obs))
-        else:
-            avgstr = n_obs / starts
-    avgstr = np.where(n_obs > 0, avgstr, np.nan)
     return pd.DataFrame({"longstr": longstr, "avgstr": avgstr}, index=frame.index)
+
+
+def _longstring(x: np.ndarray, na_runs: bool = True):
+    """(longest run, average run length) of each row of a validated matrix; NaN with no answer."""
+    p = x.shape[1]
+    longest, starts, n_obs = row_stats.longest_run(x)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        avgstr = p / (starts + (p - n_obs)) if na_runs else n_obs / starts
+    none = n_obs == 0
+    return np.where(none, np.nan, longest), np.where(none, np.nan, avgstr)
 
 
 def _split_bins(p: int, n_splits: int) -> np.ndarray:
@@ -141,16 +118,6 @@ def _split_bins(p: int, n_splits: int) -> np.ndarray:
     breaks[0] -= dx / 1000.0
     breaks[-1] += dx / 1000.0
     return np.searchsorted(breaks, pos, side="left")  # right-closed intervals (a, b]
-
-
-def _row_sd(x: np.ndarray, ddof: int) -> np.ndarray:
-    k = np.isfinite(x).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        m = np.nanmean(x, axis=1)
-        ss = np.nansum((x - m[:, None]) ** 2, axis=1)
-        sd = np.sqrt(ss / (k - ddof))
-    return np.where(k > ddof, sd, np.nan)
 
 
 def irv(items, *, n_splits: int | None = None, ddof: int = 1):
@@ -176,8 +143,8 @@ def irv(items, *, n_splits: int | None = None, ddof: int = 1):
     frame = _item_frame(items)
     if ddof not in (0, 1):
         raise EngageSurveyError(f"ddof must be 0 or 1, got {ddof!r}")
-    x = frame.to_numpy()
-    total = pd.Series(_row_sd(x, ddof), index=frame.index, name="irv")
+    x = _matrix(frame)
+    total = pd.Series(row_stats.row_sd(x, ddof), index=frame.index, name="irv")
     if n_splits is None:
         return total
     p = x.shape[1]
@@ -188,7 +155,7 @@ def irv(items, *, n_splits: int | None = None, ddof: int = 1):
     bins = _split_bins(p, int(n_splits))
     out = {"irv_total": total.to_numpy()}
     for k in range(1, int(n_splits) + 1):
-        out[f"irv{k}"] = _row_sd(x[:, bins == k], ddof)
+        out[f"irv{k}"] = row_stats.row_sd(x[:, bins == k], ddof)
     return pd.DataFrame(out, index=frame.index)
 
 
@@ -213,10 +180,14 @@ def mahalanobis(items, *, missing: str = "listwise") -> pd.Series:
     frame = _item_frame(items)
     if missing not in ("listwise", "pairwise"):
         raise EngageSurveyError(f"missing must be 'listwise' or 'pairwise', got {missing!r}")
-    x = frame.to_numpy()
-    obs = np.isfinite(x)
+    return pd.Series(_mahalanobis(_matrix(frame), missing), index=frame.index, name="mahalanobis")
+
+
+def _mahalanobis(x: np.ndarray, missing: str, chunk_rows: int = 65536) -> np.ndarray:
+    """D2 of each row of a validated matrix (see :func:`mahalanobis`), in blocks of rows."""
+    n_answered = row_stats.count_answered(x)
     if missing == "listwise":
-        complete = obs.all(axis=1)
+        complete = n_answered == x.shape[1]
         xc = x[complete]
         if xc.shape[0] <= x.shape[1]:
             raise EngageSurveyError(
@@ -228,8 +199,8 @@ def mahalanobis(items, *, missing: str = "listwise") -> pd.Series:
         use = complete
     else:
         centre = np.nanmean(x, axis=0)
-        cov = frame.cov().to_numpy()  # pairwise complete, n - 1
-        use = obs.any(axis=1)
+        cov = row_stats.pairwise_cov(x)  # pairwise complete, n - 1
+        use = n_answered > 0
     if not np.all(np.isfinite(cov)):
         raise EngageSurveyError("Mahalanobis distance: the item covariance matrix has undefined entries")
     try:
@@ -241,10 +212,13 @@ def mahalanobis(items, *, missing: str = "listwise") -> pd.Series:
             "Mahalanobis distance: the item covariance matrix is singular (a constant item or an item that "
             "is a linear combination of others)"
         )
-    d = np.where(obs, x - centre, 0.0)
-    d2 = ((d @ inv) * d).sum(axis=1)
-    d2 = np.where(use, d2, np.nan)
-    return pd.Series(d2, index=frame.index, name="mahalanobis")
+    d2 = np.full(x.shape[0], np.nan)
+    for a in range(0, x.shape[0], chunk_rows):  # blocks of rows: temporaries stay small
+        d = x[a:a + chunk_rows] - centre
+        if missing == "pairwise":  # a missing answer adds nothing (listwise: such rows are not used)
+            np.copyto(d, 0.0, where=np.isnan(d))
+        d2[a:a + chunk_rows] = np.einsum("ij,ij->i", d @ inv, d)
+    return np.where(use, d2, np.nan)
 
 
 def _check_scales(frame: pd.DataFrame, scales) -> dict[str, list]:
@@ -287,22 +261,31 @@ def even_odd(items, scales: dict[str, list[str]], *, spearman_brown: bool = True
     scales = _check_scales(frame, scales)
     if isinstance(min_scales, bool) or not isinstance(min_scales, (int, np.integer)) or min_scales < 2:
         raise EngageSurveyError(f"min_scales must be an integer >= 2, got {min_scales!r}")
-    n = len(frame)
-    odd = np.full((n, len(scales)), np.nan)
-    even = np.full((n, len(scales)), np.nan)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # mean of an all-missing half -> NaN
-        for s, members in enumerate(scales.values()):
-            block = frame[members].to_numpy()
-            odd[:, s] = np.nanmean(block[:, 0::2], axis=1) if block.shape[1] >= 1 else np.nan
-            if block.shape[1] >= 2:
-                even[:, s] = np.nanmean(block[:, 1::2], axis=1)
-    r, _ = _row_corr(odd, even, min_pairs=int(min_scales))
+    r = _even_odd(_matrix(frame), _positions(frame, scales.values()), int(min_scales), spearman_brown)
+    return pd.Series(r, index=frame.index, name="even_odd")
+
+
+def _positions(frame: pd.DataFrame, groups) -> list[list[int]]:
+    """Column positions of each group of column names."""
+    position = {c: j for j, c in enumerate(frame.columns)}
+    return [[position[m] for m in members] for members in groups]
+
+
+def _even_odd(x: np.ndarray, scale_columns: list, min_scales: int, spearman_brown: bool = True) -> np.ndarray:
+    """Even-odd consistency of each row of a validated matrix (see :func:`even_odd`)."""
+    n = x.shape[0]
+    odd = np.full((n, len(scale_columns)), np.nan, order="F")
+    even = np.full((n, len(scale_columns)), np.nan, order="F")
+    for s, cols in enumerate(scale_columns):
+        odd[:, s] = row_stats.row_means(x[:, cols[0::2]])
+        if len(cols) >= 2:
+            even[:, s] = row_stats.row_means(x[:, cols[1::2]])
+    r, _ = row_stats.row_corr(odd, even, min_pairs=min_scales)
     if spearman_brown:
         with np.errstate(invalid="ignore", divide="ignore"):
             r = np.where(r <= -1.0, -1.0, 2.0 * r / (1.0 + r))
         r = np.where(np.isnan(r), np.nan, np.maximum(r, -1.0))
-    return pd.Series(r, index=frame.index, name="even_odd")
+    return r
 
 
 def synonym_pairs(items, *, critval: float = 0.60) -> list[tuple[str, str]]:
@@ -315,8 +298,11 @@ def synonym_pairs(items, *, critval: float = 0.60) -> list[tuple[str, str]]:
     frame = _item_frame(items)
     if not np.isfinite(critval) or critval == 0 or abs(critval) >= 1:
         raise EngageSurveyError(f"critval must be in (-1, 0) or (0, 1), got {critval!r}")
-    r = frame.corr().to_numpy()
-    cols = list(frame.columns)
+    return _synonym_pairs(_matrix(frame), list(frame.columns), critval)
+
+
+def _synonym_pairs(x: np.ndarray, cols: list, critval: float) -> list[tuple[str, str]]:
+    r = row_stats.pairwise_corr(x)
     rows, colidx = np.tril_indices(len(cols), k=-1)
     vals = r[rows, colidx]
     hit = vals > critval if critval > 0 else vals < critval
@@ -345,17 +331,26 @@ def psychometric_synonyms(items, *, critval: float = 0.60, min_pairs: int = 3) -
     frame = _item_frame(items)
     if isinstance(min_pairs, bool) or not isinstance(min_pairs, (int, np.integer)) or min_pairs < 2:
         raise EngageSurveyError(f"min_pairs must be an integer >= 2, got {min_pairs!r}")
-    pairs = synonym_pairs(frame, critval=critval)
-    kind = "synonyms" if critval > 0 else "antonyms"
+    if not np.isfinite(critval) or critval == 0 or abs(critval) >= 1:
+        raise EngageSurveyError(f"critval must be in (-1, 0) or (0, 1), got {critval!r}")
+    r = _psychsyn(_matrix(frame), list(frame.columns), critval, int(min_pairs))
+    return pd.Series(r, index=frame.index, name="psychsyn" if critval > 0 else "psychant")
+
+
+def _psychsyn(x: np.ndarray, cols: list, critval: float, min_pairs: int) -> np.ndarray:
+    """Synonym (antonym) score of each row of a validated matrix (see :func:`psychometric_synonyms`)."""
+    pairs = _synonym_pairs(x, cols, critval)
     if not pairs:
+        kind = "synonyms" if critval > 0 else "antonyms"
         raise EngageSurveyError(
             f"no psychometric {kind} found: no item pair correlates {'above' if critval > 0 else 'below'} "
             f"critval={critval}"
         )
-    a = frame[[p[0] for p in pairs]].to_numpy()
-    b = frame[[p[1] for p in pairs]].to_numpy()
-    r, _ = _row_corr(a, b, min_pairs=int(min_pairs))
-    return pd.Series(r, index=frame.index, name="psychsyn" if critval > 0 else "psychant")
+    position = {c: j for j, c in enumerate(cols)}
+    a = x[:, [position[p[0]] for p in pairs]]
+    b = x[:, [position[p[1]] for p in pairs]]
+    r, _ = row_stats.row_corr(a, b, min_pairs=min_pairs)
+    return r
 
 
 def speeding(duration_seconds, n_items: int, *, min_seconds_per_item: float = 2.0) -> pd.Series:
@@ -517,41 +512,43 @@ def careless_flags(items, *, scales=None, duration=None, thresholds=None, blocks
     if th["longstring"] is None:
         th["longstring"] = default_longstring_cutoff(p)
 
-    answers = frame if raw is None else _item_frame(raw)[list(frame.columns)]
-    ls = longstring(answers, avg=True)
+    x = _matrix(frame)  # validated once; every index below works on this matrix
+    answers = x if raw is None else _matrix(_item_frame(raw)[list(frame.columns)])
+    longest, avgstr = _longstring(answers)
     idx = pd.DataFrame(index=frame.index)
-    idx["longstring"] = ls["longstr"]
-    idx["longstring_avg"] = ls["avgstr"]
-    idx["irv"] = irv(answers)
+    idx["longstring"] = longest
+    idx["longstring_avg"] = avgstr
+    idx["irv"] = row_stats.row_sd(answers)
     block_ls_flag = None
     if blocks:
         unknown = [c for cols in blocks.values() for c in cols if c not in frame.columns]
         if unknown:
             raise EngageSurveyError(f"blocks name columns that are not items: {', '.join(map(str, unknown[:5]))}")
         hits, irvs = [], []
-        for cols in blocks.values():
+        for cols in _positions(frame, blocks.values()):
             if len(cols) >= BLOCK_MIN_ITEMS:
-                hits.append((longstring(answers[cols]) >= len(cols)).to_numpy())
-                irvs.append(irv(answers[cols]).to_numpy())
+                block = row_stats.columns_major(answers[:, cols])
+                hits.append(_longstring(block)[0] >= len(cols))
+                irvs.append(row_stats.row_sd(block))
         block_ls_flag = np.any(hits, axis=0) if hits else None
         if irvs:
             idx["irv"] = np.fmin.reduce(irvs)
     try:
-        d2 = mahalanobis(frame).to_numpy()
+        d2 = _mahalanobis(x, "listwise")
     except EngageSurveyError as exc:  # singular covariance or too few complete rows: screen the rest
         warnings.warn(f"Mahalanobis distance not computed: {exc}", stacklevel=2)
         d2 = np.full(len(frame), np.nan)
     idx["mahalanobis"] = d2
     idx["mahalanobis_p"] = stats.chi2.sf(d2, df=p)
     try:
-        idx["psychsyn"] = psychometric_synonyms(frame, critval=th["psychsyn_critval"])
+        idx["psychsyn"] = _psychsyn(x, list(frame.columns), th["psychsyn_critval"], 3)
     except EngageSurveyError as exc:
         if "no psychometric" not in str(exc):
             raise
         warnings.warn(f"psychometric synonyms not computed: {exc}", stacklevel=2)
         idx["psychsyn"] = np.nan
     if scales is not None:
-        idx["even_odd"] = even_odd(frame, scales)
+        idx["even_odd"] = _even_odd(x, _positions(frame, _check_scales(frame, scales).values()), 3)
     if duration is not None:
         dur = _duration_series(duration, index=frame.index)
         if isinstance(duration, pd.Series) and not dur.index.equals(frame.index):
