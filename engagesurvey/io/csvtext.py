@@ -71,43 +71,62 @@ def sniff_delimiter(text: str) -> str:
 
 
 class _Grid(list):
-    """Rows of a regular file read by the C parser: a list of rows (as the csv module gives) that also
-    keeps the whole 2-D array, so the body can be used without a Python loop over rows."""
+    """Rows of a regular file read by pyarrow's CSV reader: a list of rows (as the csv module gives)
+    that also keeps the whole table of strings, so the body can be used without a Python loop over
+    rows. Only the first rows are materialised as lists (the layout is read from them)."""
 
-    def __init__(self, array):
-        super().__init__(list(r) for r in array[:10])
-        self.array = array
+    def __init__(self, table):
+        self.table = table
+        super().__init__(self._rows(0, min(10, table.num_rows)))
+
+    def _rows(self, start, stop):
+        cols = [c.to_pylist() for c in self.table.slice(start, max(0, stop - start)).columns]
+        return [list(r) for r in zip(*cols)] if cols else []
 
     def __getitem__(self, key):
         if isinstance(key, slice):
-            return [list(r) for r in self.array[key]]
-        return list(self.array[key])
+            start, stop, step = key.indices(len(self))
+            return self._rows(start, stop)[::step]
+        if key < 0:
+            key += len(self)
+        if not 0 <= key < len(self):
+            raise IndexError(key)
+        return self._rows(key, key + 1)[0]
 
     def __len__(self):
-        return len(self.array)
+        return self.table.num_rows
 
     def __iter__(self):
-        return (list(r) for r in self.array)
+        step = 65536
+        for start in range(0, len(self), step):
+            yield from self._rows(start, min(len(self), start + step))
 
 
 def _fast_rows(text: str, delim: str, min_rows: int = 5000):
-    """Large regular files through pandas' C parser (the csv module is ~10x slower): a list of rows,
-    the first few as lists and the rest as object arrays of strings. ``None`` when the file is small,
-    ragged, or anything the C parser does not read exactly as the csv module would."""
+    """Large regular files through pyarrow's multi-threaded CSV reader (the csv module is ~10x
+    slower): every cell kept as a string, as the csv module gives it. ``None`` when the file is small,
+    ragged (a record with more or fewer fields than the first), or anything pyarrow cannot read; the
+    csv module then reads it."""
     if text.count("\n") < min_rows:
         return None
     try:
-        import pandas as pd
+        import pyarrow as pa
+        from pyarrow import csv as pacsv
 
-        frame = pd.read_csv(io.StringIO(text), sep=delim, header=None, dtype=object, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=True, engine="c", quotechar='"',
-                            doublequote=True)
+        width = len(next(csv.reader(io.StringIO(text), delimiter=delim)))
+        names = [f"c{j}" for j in range(width)]
+        table = pacsv.read_csv(
+            pa.BufferReader(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
+                                             escape_char=False, newlines_in_values=True,
+                                             ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
     except Exception:  # noqa: BLE001 - any parser complaint: fall back to the csv module
         return None
-    arr = frame.to_numpy(dtype=object)
-    if arr.size and not all(isinstance(v, str) for v in arr[-1]):
-        return None
-    return _Grid(arr)
+    return _Grid(table)
 
 
 def read_text_grid(path: Path, name: str, *, delimiter: str | None = None) -> tuple[list[list[str]], dict]:
@@ -117,6 +136,7 @@ def read_text_grid(path: Path, name: str, *, delimiter: str | None = None) -> tu
         raise InputError("the file is empty (no header, no rows)", file=name)
     text, enc = decode_bytes(raw, name)
     delim = delimiter or sniff_delimiter(text)
+    text = text.replace("\ufeff", "")  # stray byte-order marks inside cells (a LimeSurvey artefact)
     rows = _fast_rows(text, delim)
     if rows is None:  # ragged or unusual files: the csv module reads anything RFC 4180-like
         try:
@@ -125,6 +145,4 @@ def read_text_grid(path: Path, name: str, *, delimiter: str | None = None) -> tu
             raise InputError(f"not a readable delimited text file ({exc})", file=name) from None
     if not rows:
         raise InputError("the file is empty (no header, no rows)", file=name)
-    if "\ufeff" in text:  # stray byte-order marks inside cells (a LimeSurvey artefact)
-        rows = [[c.replace("\ufeff", "") for c in r] for r in rows]
     return rows, {"encoding": enc, "delimiter": delim}

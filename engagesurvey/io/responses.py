@@ -179,9 +179,9 @@ def read_responses(path, instrument=None, *, format="auto", id_column=None, mapp
 
 def _grid_frame(grid: list, lay: Layout, name: str) -> pd.DataFrame:
     width = len(lay.names)
-    block = getattr(grid, "array", None)  # a regular file read by the C parser: no loop over rows
-    if block is not None and block.shape[1] == width:
-        return _frame_from_block(block[lay.n_header:], lay)
+    table = getattr(grid, "table", None)  # a regular file read by pyarrow: no loop over rows
+    if table is not None and table.num_columns == width:
+        return _frame_from_table(table.slice(lay.n_header), lay)
     body = grid[lay.n_header:]
     rows = []
     for k, r in enumerate(body, start=1):
@@ -207,22 +207,52 @@ def _grid_frame(grid: list, lay: Layout, name: str) -> pd.DataFrame:
     return pd.DataFrame(out, index=index)
 
 
-def _frame_from_block(arr: np.ndarray, lay: Layout) -> pd.DataFrame:
-    index = pd.RangeIndex(1, len(arr) + 1, name="row")
-    return pd.DataFrame({c: _infer_text(arr[:, j], index) for j, c in enumerate(lay.names)}, index=index)
+def _frame_from_table(table, lay: Layout) -> pd.DataFrame:
+    """Columns of strings (a pyarrow table) to the frame :func:`_grid_frame` builds row by row."""
+    index = pd.RangeIndex(1, table.num_rows + 1, name="row")
+    out = {}
+    for j, c in enumerate(lay.names):
+        enc = table.column(j).combine_chunks().dictionary_encode()  # distinct answers, in C++
+        codes = enc.indices.to_numpy(zero_copy_only=False)
+        numbers = _plain_numbers(enc.dictionary) if len(enc.dictionary) > 10_000 else None
+        out[c] = (_numeric_codes(numbers, codes, index) if numbers is not None
+                  else _infer_codes(codes, enc.dictionary.to_pylist(), index))
+    return pd.DataFrame(out, index=index, copy=False)  # columns kept as they are: no block copy
+
+
+def _plain_numbers(dictionary) -> np.ndarray | None:
+    """The numbers of many distinct strings (an id column), decided in C++: NaN for a blank, ``None``
+    unless every other value is a plain number (then :func:`_infer_codes` decides, value by value)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    stripped = pc.utf8_trim_whitespace(dictionary)
+    if pc.any(pc.match_substring_regex(stripped, _NOT_PLAIN.pattern)).as_py():
+        return None
+    blank = pc.equal(stripped, "").to_numpy(zero_copy_only=False)
+    try:
+        numbers = pc.cast(pc.if_else(blank, "0", stripped), pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return np.where(blank, np.nan, numbers)
 
 
 _NOT_PLAIN = re.compile(r"^[+-]?0\d|^\+|[a-zA-Z]")
 
 
 def _infer_text(col: np.ndarray, index) -> pd.Series:
-    """Fast path of :func:`_infer` for a column of strings (CSV).
-
-    A survey column holds few distinct answers: factorize it (C speed), decide and convert on the
-    distinct values only, then index back. Blank -> missing; plain numbers (no leading zero, no "+",
-    no letters) -> numeric (int64 when all whole and nothing is missing); otherwise the text is kept.
-    """
+    """Fast path of :func:`_infer` for a column of strings (CSV): see :func:`_infer_codes`."""
     codes, uniq = pd.factorize(col)
+    return _infer_codes(codes, list(uniq), index)
+
+
+def _infer_codes(codes: np.ndarray, uniq: list, index) -> pd.Series:
+    """A column of strings given as its distinct values ``uniq`` and each row's position ``codes``.
+
+    A survey column holds few distinct answers: decide and convert on the distinct values only, then
+    index back. Blank -> missing; plain numbers (no leading zero, no "+", no letters) -> numeric (int64
+    when all whole and nothing is missing); otherwise the text is kept.
+    """
     stripped = np.array([u.strip() for u in uniq], dtype=object)
     blank_u = stripped == ""
     if len(uniq) == 0 or blank_u.all():
@@ -232,17 +262,24 @@ def _infer_text(col: np.ndarray, index) -> pd.Series:
         nums = np.array([float(v) for v in nb])
     except ValueError:
         nums = None
-    blank = blank_u[codes]
     if nums is not None and not any(_NOT_PLAIN.search(v) for v in nb):
         val_u = np.full(len(uniq), np.nan)
         val_u[~blank_u] = nums
-        vals = val_u[codes]
-        if not blank.any() and np.all(np.mod(vals, 1) == 0) and np.all(np.abs(vals) < 2**53):
-            return pd.Series(vals.astype(np.int64), index=index)
-        return pd.Series(vals, index=index)
-    vals = col.copy()
-    vals[blank] = np.nan
-    return pd.Series(vals, index=index, dtype=object)
+        return _numeric_codes(val_u, codes, index)
+    blank = blank_u[codes]
+    text_u = np.empty(len(uniq), dtype=object)
+    text_u[:] = uniq
+    text_u[blank_u] = np.nan
+    return pd.Series(text_u[codes], index=index, dtype=object, copy=False)
+
+
+def _numeric_codes(numbers: np.ndarray, codes: np.ndarray, index) -> pd.Series:
+    """Each row's number (``numbers`` per distinct value, NaN = blank); int64 when all are whole."""
+    vals = numbers[codes]
+    whole = np.isfinite(numbers).all() and np.all(np.mod(numbers, 1) == 0) and np.all(np.abs(numbers) < 2**53)
+    if whole:
+        return pd.Series(vals.astype(np.int64), index=index, copy=False)
+    return pd.Series(vals, index=index, copy=False)
 
 
 def _infer(s: pd.Series) -> pd.Series:
@@ -343,22 +380,23 @@ def _recode(frame, lay: Layout, inst: Instrument, found: dict, name: str):
         col = lay.names[j]
         item_columns[iid] = lay.headings[j] if lay.headings[j] else col
         rs = inst.response_scales[items[iid].response_scale]
-        raw = frame[col].astype(object)
-        present = raw.notna()
-        uniq = pd.unique(raw[present])
+        # distinct answers once (factorize: C speed), resolved to codes, then indexed back to the rows
+        where, uniq = pd.factorize(frame[col], use_na_sentinel=True)
+        uniq = list(np.asarray(uniq, dtype=object))
         table = resolve_values(uniq, rs, choices=lay.choices.get(col), labels=lay.value_labels.get(col))
-        codes = raw.map({k: v[0] for k, v in table.items()}).astype(float)
-        codes[~present] = np.nan
-        for v, (code, event) in table.items():
+        value_of = np.array([table[v][0] for v in uniq] + [np.nan], dtype=float)  # -1 (missing) -> NaN
+        codes = pd.Series(value_of[where], index=frame.index, copy=False)
+        for k, v in enumerate(uniq):
+            code, event = table[v]
             if event == "ok":
                 continue
-            hit = raw[present & (raw == v)]
+            rows = frame.index[where == k]
             if event == "missing_code":  # one log line per answer set to missing, built column-wise
                 missing_logs.append(pd.DataFrame({
-                    "row": hit.index.astype(int), "column": iid, "value": _py(v), "event": "missing_code",
+                    "row": rows.astype(int), "column": iid, "value": _py(v), "event": "missing_code",
                     "message": f"missing code {v!r} of item {iid!r} set to missing"}, columns=LOG_COLUMNS))
             else:
-                problems[event].append((col, v, len(hit), int(hit.index[0]), code, rs))
+                problems[event].append((col, v, len(rows), int(rows[0]), code, rs))
         new_cols[col] = (iid, codes)
     if any(problems.values()):
         _raise_problems(problems, name, inst, list(frame.columns))
@@ -379,7 +417,7 @@ def _recode(frame, lay: Layout, inst: Instrument, found: dict, name: str):
                             "message": f"column {c!r} renamed {cname!r}: its name is an item id "
                                        "matched to another column"})
             out[cname] = frame[c]
-    return pd.DataFrame(out, index=frame.index), item_columns, log, missing_logs
+    return pd.DataFrame(out, index=frame.index, copy=False), item_columns, log, missing_logs
 
 
 def _py(v):
