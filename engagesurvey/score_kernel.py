@@ -2,18 +2,17 @@
 
 Done column by column over a million respondents, scoring streams the item matrix from memory several
 times (check the codes, reverse-key, add up, count the answered items) and allocates a fresh temporary
-the size of a column at every step. Here each chunk of a few thousand rows is copied once into a
-workspace that stays in the processor's cache and is reused from chunk to chunk, and every step writes
-into it (``out=``), so the only traffic to main memory is reading the answers once and writing the
-results once.
+the size of a column at every step. Here the rows are cut into chunks, and each chunk of one item column
+(a few hundred kilobytes) is read from memory once and then stays in the core's cache while it is
+checked, reverse-keyed and added into the running totals of the scales it belongs to. All buffers are
+reused from chunk to chunk (``out=``), so the only traffic to main memory is reading the answers once
+and writing the results once. For each chunk of rows::
 
-The workspace holds the chunk's items with each scale's items side by side (``Plan.order``), so a
-scale's sum is one reduction over a slice of columns::
-
-    x          = answers, reverse-keyed items as (min + max - x), missing as 0     (m x p)
-    missing    = 1 where the answer is missing                                      (m x p)
-    sum_s      = x[:, s0:s1].sum(axis=1)           n_valid_s = (s1 - s0) - missing[:, s0:s1].sum(axis=1)
-    score_s    = sum_s / n_valid_s  where n_valid_s >= needed_s, else missing
+    for each item j:    v_j       = answer, reverse-keyed as (min + max - x), missing as 0
+                        missing_j = 1 where the answer is missing
+                        for each scale s holding j:  sum_s += v_j;  n_missing_s += missing_j
+    for each scale s:   n_valid_s = k_s - n_missing_s
+                        score_s   = sum_s / n_valid_s  where n_valid_s >= needed_s, else missing
 
 Chunks are independent and write to disjoint rows of the outputs; a thread pool runs them side by side
 (numpy releases the GIL inside each step). The caller (:func:`engagesurvey.scoring.score_block`) turns a
@@ -29,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CHUNK_BYTES = 32 << 20  # workspace per thread: 60 items -> 65,536 rows; one column of a chunk fits in L2
+CHUNK_BYTES = 32 << 20  # rows per chunk: 32 MB / (8 bytes x items); 60 items -> 65,536 rows (512 kB a column)
 MIN_CHUNK_ROWS, MAX_CHUNK_ROWS = 4096, 1 << 17
 MAX_THREADS = 8
 
@@ -38,9 +37,9 @@ MAX_THREADS = 8
 class Plan:
     """Everything the chunks need, built once per call from the instrument (by ``scoring._plan``).
 
-    ``order`` lists the input columns in workspace order; ``spans`` gives each scale's workspace columns
-    as ``(start, stop)`` (contiguous) or an index array (when the scales overlap so that no order makes
-    them all contiguous). ``lo``/``hi``/``whole``/``sets`` are the allowed codes of each workspace
+    ``order`` lists the input columns in the order the kernel visits them (a scale's items one after
+    another); ``scales_of`` gives, for each visited column, the scales it belongs to, and ``sizes`` the
+    number of items of each scale. ``lo``/``hi``/``whole``/``sets`` are the allowed codes of each visited
     column (+-inf bounds where anything goes; ``whole`` = whole numbers only; ``sets`` maps a column to
     its codes when they are not a run of consecutive whole numbers). ``reverse`` are the workspace
     columns of reverse-keyed items with ``reverse_sum`` = ``min + max``; ``reverse_at`` gives each
@@ -51,7 +50,8 @@ class Plan:
     """
 
     order: np.ndarray
-    spans: list
+    scales_of: list
+    sizes: np.ndarray
     lo: np.ndarray
     hi: np.ndarray
     whole: np.ndarray
@@ -111,7 +111,7 @@ def run(columns: list, plan: Plan, *, rows: int, chunk_rows: int | None = None,
 
     def one(a):
         if not hasattr(local, "ws"):
-            local.ws = _Workspace(chunk_rows, p, plan)
+            local.ws = _Workspace(chunk_rows, p, k)
         return _chunk(columns, plan, out, local.ws, a, min(a + chunk_rows, rows))
 
     workers = min(threads or os.cpu_count() or 1, MAX_THREADS, len(starts))
@@ -131,34 +131,36 @@ def run(columns: list, plan: Plan, *, rows: int, chunk_rows: int | None = None,
 
 def count_dtype(plan: Plan):
     """The smallest signed integer type that holds the item count of the longest scale."""
-    longest = max((s[1] - s[0] if isinstance(s, tuple) else len(s) for s in plan.spans), default=0)
+    longest = int(plan.sizes.max(initial=0))
     return np.int8 if longest < 128 else np.int16 if longest < 32768 else np.int32
 
 
 class _Workspace:
-    """One thread's reusable buffers for a chunk of up to ``m`` rows."""
+    """One thread's reusable buffers for a chunk of up to ``m`` rows (``k`` scales)."""
 
-    def __init__(self, m: int, p: int, plan: Plan):
-        self.x = np.empty((m, p), order="F")
-        self.missing = np.empty((m, p), dtype=bool, order="F")
+    def __init__(self, m: int, p: int, k: int):
+        self.value = np.empty(m)  # one item's answers, reverse-keyed, missing as 0
+        self.missing = np.empty(m, dtype=bool)
         self.tmp = np.empty(m)
         self.lowest, self.highest = np.empty(p), np.empty(p)  # per column of the chunk
         self.fraction = np.zeros(p)  # > 0 when a column holds a code that is not allowed
-        self.sum = np.empty(m)
         self.count = np.uint8 if p < 256 else np.uint16  # missing answers per row, counted in small ints
-        self.n_missing = np.empty(m, dtype=self.count)
+        self.sums = np.empty((k, m))
+        self.n_missing = np.empty((k, m), dtype=self.count)
+        self.n_missing_all = np.empty(m, dtype=self.count)
         self.n_valid = np.empty(m)
         self.low = np.empty(m, dtype=bool)
         self.n_low = np.empty(m, dtype=np.uint16)
-        widest = max((len(s) for s in plan.spans if not isinstance(s, tuple)), default=0)
-        self.gather = np.empty((m, widest), order="F")
-        self.gather_missing = np.empty((m, widest), dtype=np.uint8, order="F")
 
 
 def _chunk(columns, plan: Plan, out: Outputs, ws: _Workspace, a: int, b: int):
     """Score rows ``a:b`` into ``out``; returns (bad columns, rows and scales of missing scores)."""
     m = b - a
-    x, missing = ws.x[:m], ws.missing[:m]
+    value, missing, sums, n_missing = ws.value[:m], ws.missing[:m], ws.sums[:, :m], ws.n_missing[:, :m]
+    n_missing_all = ws.n_missing_all[:m]
+    sums[:] = 0.0
+    n_missing[:] = 0
+    n_missing_all[:] = 0
     with np.errstate(invalid="ignore"):
         for w, src in enumerate(plan.order):  # one column at a time: its chunk stays in the core's cache
             raw = columns[src][a:b]
@@ -169,37 +171,34 @@ def _chunk(columns, plan: Plan, out: Outputs, ws: _Workspace, a: int, b: int):
                 ws.fraction[w] = np.fmax.reduce(np.subtract(raw, frac, out=frac))
             if w in plan.sets:
                 ws.fraction[w] = float(np.any(~np.isnan(raw) & ~np.isin(raw, plan.sets[w])))
-            np.isnan(raw, out=missing[:, w])
+            np.isnan(raw, out=missing)
+            np.add(n_missing_all, missing, out=n_missing_all)
             r = plan.reverse_at[w]
             if r >= 0:
                 raw = np.subtract(plan.reverse_sum[r], raw, out=out.reversed_items[a:b, r])
+            if not plan.scales_of[w]:  # an attention check or an unscored item
+                continue
             if plan.nonnegative[w]:  # allowed values are >= 0, so max(x, 0) only turns missing into 0
-                np.fmax(raw, 0.0, out=x[:, w])
+                np.fmax(raw, 0.0, out=value)
             else:
-                x[:, w] = raw
-                np.copyto(x[:, w], 0.0, where=missing[:, w])
+                np.copyto(value, raw)
+                np.copyto(value, 0.0, where=missing)
+            for s in plan.scales_of[w]:
+                np.add(sums[s], value, out=sums[s])
+                np.add(n_missing[s], missing, out=n_missing[s])
         bad = ((ws.lowest < plan.lo) | (ws.highest > plan.hi) | np.isinf(ws.lowest) | np.isinf(ws.highest)
                | (ws.fraction > 0))
-        n_missing, low, total, n_valid = ws.n_missing[:m], ws.low[:m], ws.sum[:m], ws.n_valid[:m]
-        flags = missing.view(np.uint8)
-        np.add.reduce(flags, axis=1, dtype=ws.count, out=n_missing)
-        np.subtract(missing.shape[1], n_missing, out=out.n_answered[a:b])
+        np.subtract(len(plan.order), n_missing_all, out=out.n_answered[a:b])
+        low, n_valid = ws.low[:m], ws.n_valid[:m]
         n_low = ws.n_low[:m]  # scales below their minimum-valid rule, per row
         n_low[:] = 0
         found_rows, found_cols = [], []
-        for s, span in enumerate(plan.spans):
-            if isinstance(span, tuple):
-                xs, ms = x[:, span[0]:span[1]], flags[:, span[0]:span[1]]
-            else:
-                xs = np.take(x, span, axis=1, out=ws.gather[:m, :len(span)])
-                ms = np.take(flags, span, axis=1, out=ws.gather_missing[:m, :len(span)])
-            np.add.reduce(xs, axis=1, out=total)
-            np.add.reduce(ms, axis=1, dtype=ws.count, out=n_missing)
-            np.subtract(xs.shape[1], n_missing, out=n_valid)
+        for s in range(plan.needed.size):
+            np.subtract(plan.sizes[s], n_missing[s], out=n_valid)
             out.n_valid[a:b, s] = n_valid
             score = out.scores[a:b, s]
             with np.errstate(divide="ignore"):
-                np.divide(total, n_valid, out=score)
+                np.divide(sums[s], n_valid, out=score)
             np.less(n_valid, plan.needed[s], out=low)
             if low.any():
                 np.copyto(score, np.nan, where=low)

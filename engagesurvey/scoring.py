@@ -220,7 +220,7 @@ def _numeric(frame: pd.DataFrame, source) -> pd.DataFrame:
 
 
 def _plan(item_ids, inst: Instrument, scales, min_valid) -> score_kernel.Plan:
-    """The kernel's plan: allowed codes per item, scales as column spans, thresholds and scoring rules.
+    """The kernel's plan: allowed codes per item, the scales of each item, thresholds and scoring rules.
 
     A code must be an option of the item's scale (whole numbers between the lowest and highest code
     where the options are consecutive whole numbers, the listed codes otherwise) or lie inside
@@ -229,14 +229,9 @@ def _plan(item_ids, inst: Instrument, scales, min_valid) -> score_kernel.Plan:
     all_items = inst.all_items()
     by_size = sorted(range(len(scales)), key=lambda s: -len(scales[s].items))
     member = {i: tuple(s for s in by_size if i in scales[s].items) for i in item_ids}
-    order = sorted(range(len(item_ids)), key=lambda j: member[item_ids[j]])  # nested scales side by side
+    order = sorted(range(len(item_ids)), key=lambda j: member[item_ids[j]])  # a scale's items in a row
     names = [item_ids[j] for j in order]
-    where = {name: w for w, name in enumerate(names)}
-    spans = []
-    for sc in scales:
-        cols = np.sort([where[i] for i in sc.items])
-        contiguous = cols[-1] - cols[0] + 1 == cols.size
-        spans.append((int(cols[0]), int(cols[-1]) + 1) if contiguous else cols)
+    scales_of = [tuple(s for s, sc in enumerate(scales) if name in sc.items) for name in names]
     p, k = len(names), len(scales)
     lo, hi = np.full(p, -np.inf), np.full(p, np.inf)
     whole, sets = np.zeros(p, dtype=bool), {}
@@ -271,7 +266,8 @@ def _plan(item_ids, inst: Instrument, scales, min_valid) -> score_kernel.Plan:
             mul[s] = 100.0
             div[s] = np.mean([inst.items[i].max for i in sc.items]) - sub[s]
     return score_kernel.Plan(
-        order=np.array(order, dtype=np.int64), spans=spans, lo=lo, hi=hi, whole=whole, sets=sets,
+        order=np.array(order, dtype=np.int64), scales_of=scales_of,
+        sizes=np.array([len(sc.items) for sc in scales], dtype=np.int64), lo=lo, hi=hi, whole=whole, sets=sets,
         reverse=reverse, reverse_sum=reverse_sum, reverse_at=reverse_at, nonnegative=stored_lo >= 0, needed=needed, rule_sub=sub, rule_mul=mul, rule_div=div,
     )
 

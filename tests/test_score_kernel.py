@@ -251,13 +251,13 @@ def test_a_doubled_item_column_is_a_clear_error():
         score(frame, inst, careless=False)
 
 
-def test_overlapping_scales_are_gathered_and_still_match(tiny_chunks):
+def test_overlapping_scales_share_items_and_still_match(tiny_chunks):
     from engagesurvey.scoring import _plan
 
-    keys = {"x": ["a", "-b", "c"], "y": ["c", "d", "-e"], "z": ["a", "-e"]}  # no order makes all contiguous
+    keys = {"x": ["a", "-b", "c"], "y": ["c", "d", "-e"], "z": ["a", "-e"]}  # neither nested nor disjoint
     inst = Instrument.from_keys(keys, min=1, max=5)
     plan = _plan(list(inst.all_items()), inst, inst.scored_scales(), None)
-    assert any(not isinstance(span, tuple) for span in plan.spans)
+    assert sorted(len(s) for s in plan.scales_of) == [1, 1, 2, 2, 2]
     rng = np.random.default_rng(3)
     frame = pd.DataFrame(rng.integers(1, 6, (200, 5)).astype(float), columns=list("abcde"))
     frame = frame.mask(rng.random(frame.shape) < 0.3)
