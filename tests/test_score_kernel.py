@@ -262,3 +262,15 @@ def test_overlapping_scales_share_items_and_still_match(tiny_chunks):
     frame = pd.DataFrame(rng.integers(1, 6, (200, 5)).astype(float), columns=list("abcde"))
     frame = frame.mask(rng.random(frame.shape) < 0.3)
     assert_same(score(frame, inst, careless=False), frame, inst)
+
+
+def test_a_reverse_keyed_item_outside_every_scale_is_still_recoded(tmp_path, tiny_chunks):
+    path = tmp_path / "kernel7.yaml"
+    path.write_text(OPTIONS_YAML + "  - {id: q7, response_scale: five, reverse: true, text: {id: q7, en: q7}}\n",
+                    encoding="utf-8")
+    inst = load_instrument(path)
+    frame = options_frame(200)
+    frame["q7"] = np.resize([1.0, 2.0, np.nan, 5.0], len(frame))
+    result = score(frame, inst, careless=False)
+    np.testing.assert_array_equal(result.items["q7"].to_numpy(), 6.0 - frame["q7"].to_numpy())
+    assert_same(result, frame, inst)
