@@ -220,23 +220,46 @@ def _numeric(frame: pd.DataFrame, source) -> pd.DataFrame:
 
 
 def _plan(item_ids, inst: Instrument, scales, min_valid) -> score_kernel.Plan:
-    """The kernel's plan: allowed codes per item, the scales of each item, thresholds and scoring rules.
-
-    A code must be an option of the item's scale (whole numbers between the lowest and highest code
-    where the options are consecutive whole numbers, the listed codes otherwise) or lie inside
-    [min, max] for a numeric scale; the check runs on the answers as given, before reverse-keying.
-    """
+    """The kernel's plan: allowed codes per item, the scales of each item, thresholds and scoring rules."""
     all_items = inst.all_items()
     by_size = sorted(range(len(scales)), key=lambda s: -len(scales[s].items))
     member = {i: tuple(s for s in by_size if i in scales[s].items) for i in item_ids}
     order = sorted(range(len(item_ids)), key=lambda j: member[item_ids[j]])  # a scale's items in a row
     names = [item_ids[j] for j in order]
-    scales_of = [tuple(s for s, sc in enumerate(scales) if name in sc.items) for name in names]
-    p, k = len(names), len(scales)
+    lo, hi, whole, sets = _allowed_codes(names, inst)
+    reverse = np.array([w for w, name in enumerate(names) if all_items[name].reverse], dtype=np.int64)
+    reverse_sum = np.array([all_items[names[w]].min + all_items[names[w]].max for w in reverse])
+    reverse_at = np.full(len(names), -1, dtype=np.int64)
+    reverse_at[reverse] = np.arange(reverse.size)
+    stored_lo = lo.copy()  # lowest allowed value as stored (reverse-keyed: min + max - highest code)
+    stored_lo[reverse] = reverse_sum - hi[reverse]
+    for w, codes in sets.items():
+        stored_lo[w] = codes.min() if reverse_at[w] < 0 else reverse_sum[reverse_at[w]] - codes.max()
+    needed = np.array([_threshold(sc.min_valid if min_valid is None else min_valid, len(sc.items))
+                       for sc in scales], dtype=float)
+    sub, mul, div = _rules(scales, inst)
+    return score_kernel.Plan(
+        order=np.array(order, dtype=np.int64),
+        scales_of=[tuple(s for s, sc in enumerate(scales) if name in sc.items) for name in names],
+        sizes=np.array([len(sc.items) for sc in scales], dtype=np.int64),
+        lo=lo, hi=hi, whole=whole, sets=sets,
+        reverse=reverse, reverse_sum=reverse_sum, reverse_at=reverse_at, nonnegative=stored_lo >= 0,
+        needed=needed, rule_sub=sub, rule_mul=mul, rule_div=div,
+    )
+
+
+def _allowed_codes(names, inst: Instrument):
+    """(lo, hi, whole, sets) per item: the codes the kernel accepts, checked before reverse-keying.
+
+    A code must be an option of the item's response scale (whole numbers from the lowest to the highest
+    code where the options are consecutive whole numbers; otherwise one of the listed codes, in
+    ``sets``) or lie inside [min, max] for a numeric scale (+-inf bounds when it has none).
+    """
+    p = len(names)
     lo, hi = np.full(p, -np.inf), np.full(p, np.inf)
     whole, sets = np.zeros(p, dtype=bool), {}
     for w, name in enumerate(names):
-        it = all_items[name]
+        it = inst.all_items()[name]
         rs = inst.response_scales[it.response_scale]
         if rs.numeric or not rs.options:
             if not (np.isnan(it.min) or np.isnan(it.max)):
@@ -247,29 +270,21 @@ def _plan(item_ids, inst: Instrument, scales, min_valid) -> score_kernel.Plan:
             lo[w], hi[w], whole[w] = codes.min(), codes.max(), True
         else:
             sets[w] = codes
-    reverse = np.array([w for w, name in enumerate(names) if all_items[name].reverse], dtype=np.int64)
-    reverse_sum = np.array([all_items[names[w]].min + all_items[names[w]].max for w in reverse])
-    reverse_at = np.full(p, -1, dtype=np.int64)
-    reverse_at[reverse] = np.arange(reverse.size)
-    stored_lo = lo.copy()  # lowest allowed value as stored (reverse-keyed: min + max - highest code)
-    stored_lo[reverse] = reverse_sum - hi[reverse]
-    for w, codes in sets.items():
-        stored_lo[w] = codes.min() if reverse_at[w] < 0 else reverse_sum[reverse_at[w]] - codes.max()
-    needed = np.array([_threshold(sc.min_valid if min_valid is None else min_valid, len(sc.items))
-                       for sc in scales], dtype=float)
+    return lo, hi, whole, sets
+
+
+def _rules(scales, inst: Instrument):
+    """Each scale's rule as ``score = (mean - sub) * mul / div``: mean, sum (k x mean) or POMP."""
+    k = len(scales)
     sub, mul, div = np.zeros(k), np.ones(k), np.ones(k)
     for s, sc in enumerate(scales):
         if sc.scoring == "sum":
             mul[s] = len(sc.items)
-        elif sc.scoring == "pomp":
+        elif sc.scoring == "pomp":  # 100 (mean - min) / (max - min)
             sub[s] = np.mean([inst.items[i].min for i in sc.items])
             mul[s] = 100.0
             div[s] = np.mean([inst.items[i].max for i in sc.items]) - sub[s]
-    return score_kernel.Plan(
-        order=np.array(order, dtype=np.int64), scales_of=scales_of,
-        sizes=np.array([len(sc.items) for sc in scales], dtype=np.int64), lo=lo, hi=hi, whole=whole, sets=sets,
-        reverse=reverse, reverse_sum=reverse_sum, reverse_at=reverse_at, nonnegative=stored_lo >= 0, needed=needed, rule_sub=sub, rule_mul=mul, rule_div=div,
-    )
+    return sub, mul, div
 
 
 def _code_error(values, columns, j, inst, source):
