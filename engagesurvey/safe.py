@@ -7,6 +7,7 @@ so get a leading apostrophe. Numbers are left alone (a negative number is not te
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -20,13 +21,29 @@ def neutralise(value):
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with every text cell (and the column names) neutralised."""
-    out = frame.copy()
-    for col in out.columns:
-        s = out[col]
-        if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
-            out[col] = s.map(neutralise)
+    """``frame`` with every text cell (and the column names) neutralised; columns with nothing to
+    change are kept as they are (no copy: pandas' copy-on-write keeps the input apart).
+
+    Each text column is checked on its distinct values (``pd.factorize``), so a million rows of a few
+    answer labels cost a few checks, and only the cells that need an apostrophe are rewritten.
+    """
+    out = frame.copy(deep=False)
+    for j in range(out.shape[1]):
+        s = out.iloc[:, j]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            if any(isinstance(c, str) and c.startswith(DANGEROUS) for c in s.cat.categories):
+                out.isetitem(j, s.map(neutralise))  # maps the categories
+            continue
+        codes, uniq = pd.factorize(s)
+        risky = np.array([isinstance(u, str) and u.startswith(DANGEROUS) for u in uniq] + [False])
+        cells = risky[codes]  # codes of missing cells are -1: the appended False
+        if cells.any():
+            fixed = s.astype(object)
+            fixed[cells] = "'" + fixed[cells]
+            out.isetitem(j, fixed)
     out.columns = [neutralise(c) if isinstance(c, str) else c for c in out.columns]
-    if out.index.dtype == object:
+    if out.index.dtype == object or pd.api.types.is_string_dtype(out.index.dtype):
         out.index = out.index.map(neutralise)
     return out
