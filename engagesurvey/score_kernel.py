@@ -38,15 +38,15 @@ class Plan:
     """Everything the chunks need, built once per call from the instrument (by ``scoring._plan``).
 
     ``order`` lists the input columns in the order the kernel visits them (a scale's items one after
-    another); ``scales_of`` gives, for each visited column, the scales it belongs to, and ``sizes`` the
-    number of items of each scale. ``lo``/``hi``/``whole``/``sets`` are the allowed codes of each visited
-    column (+-inf bounds where anything goes; ``whole`` = whole numbers only; ``sets`` maps a column to
-    its codes when they are not a run of consecutive whole numbers). ``reverse`` are the workspace
-    columns of reverse-keyed items with ``reverse_sum`` = ``min + max``; ``reverse_at`` gives each
-    workspace column's place in ``reverse`` (-1: not reverse-keyed). ``nonnegative`` marks the columns
-    whose allowed (reverse-keyed) values are all >= 0. ``needed`` is the number of
-    answered items each scale needs; ``rule_sub``/``rule_mul``/``rule_div`` turn a mean into the
-    reported score as ``(mean - sub) * mul / div``.
+    another); the other per-column fields follow that order. ``scales_of`` gives each visited column's
+    scales and ``sizes`` the number of items of each scale. ``lo``/``hi``/``whole``/``sets`` are the
+    allowed codes (+-inf bounds where anything goes; ``whole`` = whole numbers only; ``sets`` maps a
+    column to its codes when they are not a run of consecutive whole numbers). ``reverse`` lists the
+    reverse-keyed columns, ``reverse_sum`` their ``min + max``, and ``reverse_at`` each column's place
+    in ``reverse`` (-1: not reverse-keyed). ``nonnegative`` marks the columns whose allowed values, as
+    reverse-keyed, are all >= 0. ``needed`` is the number of answered items each scale needs;
+    ``rule_sub``/``rule_mul``/``rule_div`` turn a mean into the reported score as
+    ``(mean - sub) * mul / div``.
     """
 
     order: np.ndarray
@@ -70,7 +70,7 @@ class Plan:
 class Outputs:
     """Row-aligned results of :func:`run` (column-major: one column per scale or reverse-keyed item).
 
-    ``reversed_items`` follows ``Plan.reverse``. ``bad`` marks the workspace columns holding a code
+    ``reversed_items`` follows ``Plan.reverse``. ``bad`` marks the visited columns holding a code
     outside their allowed set or a value that is not finite; ``missing_rows``/``missing_cols`` locate
     every scale score below its minimum-valid rule.
     """
@@ -89,7 +89,7 @@ def run(columns: list, plan: Plan, *, rows: int, chunk_rows: int | None = None,
         threads: int | None = None) -> Outputs:
     """Score the item ``columns`` (``rows``-long 1-D float arrays, NaN = missing) by ``plan``.
 
-    ``chunk_rows``: rows per chunk (default: a workspace of about ``CHUNK_BYTES``); ``threads``: how
+    ``chunk_rows``: rows per chunk (default: ``CHUNK_BYTES`` of answers per chunk); ``threads``: how
     many chunks run at once (default: one per core, at most 8).
     """
     if chunk_rows is None:
