@@ -212,13 +212,19 @@ def _mahalanobis(x: np.ndarray, missing: str, chunk_rows: int = 65536) -> np.nda
             "Mahalanobis distance: the item covariance matrix is singular (a constant item or an item that "
             "is a linear combination of others)"
         )
-    d2 = np.full(x.shape[0], np.nan)
-    for a in range(0, x.shape[0], chunk_rows):  # blocks of rows: temporaries stay small
-        d = x[a:a + chunk_rows] - centre
-        if missing == "pairwise":  # a missing answer adds nothing (listwise: such rows are not used)
+    rows = xc if missing == "listwise" else x  # listwise: only the complete rows get a distance
+    d2 = np.empty(rows.shape[0])
+    for a in range(0, rows.shape[0], chunk_rows):  # blocks of rows: temporaries stay small
+        d = rows[a:a + chunk_rows] - centre
+        if missing == "pairwise":  # a missing answer adds nothing
             np.copyto(d, 0.0, where=np.isnan(d))
         d2[a:a + chunk_rows] = np.einsum("ij,ij->i", d @ inv, d)
-    return np.where(use, d2, np.nan)
+    out = np.full(x.shape[0], np.nan)
+    if missing == "listwise":
+        out[use] = d2
+    else:
+        out[use] = d2[use]
+    return out
 
 
 def _check_scales(frame: pd.DataFrame, scales) -> dict[str, list]:
