@@ -220,10 +220,7 @@ def _mahalanobis(x: np.ndarray, missing: str, chunk_rows: int = 65536) -> np.nda
             np.copyto(d, 0.0, where=np.isnan(d))
         d2[a:a + chunk_rows] = np.einsum("ij,ij->i", d @ inv, d)
     out = np.full(x.shape[0], np.nan)
-    if missing == "listwise":
-        out[use] = d2
-    else:
-        out[use] = d2[use]
+    out[use] = d2 if missing == "listwise" else d2[use]
     return out
 
 
@@ -302,12 +299,17 @@ def synonym_pairs(items, *, critval: float = 0.60) -> list[tuple[str, str]]:
     builds them from the lower triangle of ``cor(x, use = "pairwise")``.
     """
     frame = _item_frame(items)
-    if not np.isfinite(critval) or critval == 0 or abs(critval) >= 1:
-        raise EngageSurveyError(f"critval must be in (-1, 0) or (0, 1), got {critval!r}")
+    _check_critval(critval)
     return _synonym_pairs(_matrix(frame), list(frame.columns), critval)
 
 
+def _check_critval(critval) -> None:
+    if not np.isfinite(critval) or critval == 0 or abs(critval) >= 1:
+        raise EngageSurveyError(f"critval must be in (-1, 0) or (0, 1), got {critval!r}")
+
+
 def _synonym_pairs(x: np.ndarray, cols: list, critval: float) -> list[tuple[str, str]]:
+    """:func:`synonym_pairs` on a validated matrix with column names ``cols``."""
     r = row_stats.pairwise_corr(x)
     rows, colidx = np.tril_indices(len(cols), k=-1)
     vals = r[rows, colidx]
@@ -337,8 +339,7 @@ def psychometric_synonyms(items, *, critval: float = 0.60, min_pairs: int = 3) -
     frame = _item_frame(items)
     if isinstance(min_pairs, bool) or not isinstance(min_pairs, (int, np.integer)) or min_pairs < 2:
         raise EngageSurveyError(f"min_pairs must be an integer >= 2, got {min_pairs!r}")
-    if not np.isfinite(critval) or critval == 0 or abs(critval) >= 1:
-        raise EngageSurveyError(f"critval must be in (-1, 0) or (0, 1), got {critval!r}")
+    _check_critval(critval)
     r = _psychsyn(_matrix(frame), list(frame.columns), critval, int(min_pairs))
     return pd.Series(r, index=frame.index, name="psychsyn" if critval > 0 else "psychant")
 

@@ -103,3 +103,25 @@ def test_many_distinct_values_are_decided_in_bulk_as_the_csv_module_path_decides
     expected_dtype = {"whole": np.int64, "decimal": np.float64, "blank": np.float64,
                       "leading_zero": object, "text": object}[kind]
     assert fast.data["extra"].dtype == expected_dtype
+
+
+@pytest.mark.parametrize("path", _text_exports(), ids=lambda p: p.name)
+def test_read_responses_on_the_fast_path_equals_the_csv_module_path(path, monkeypatch):
+    """End to end on each genuine text export: columns, inferred types and values are the same
+    (or both paths raise the same error)."""
+    real = csvtext._fast_rows
+
+    def outcome():
+        try:
+            return es.read_responses(path).data
+        except es.InputError as exc:
+            return str(exc)
+
+    monkeypatch.setattr(csvtext, "_fast_rows", lambda text, delim, min_rows=5000: real(text, delim, 0))
+    fast = outcome()
+    monkeypatch.setattr(csvtext, "_fast_rows", lambda text, delim, min_rows=5000: None)
+    slow = outcome()
+    if isinstance(slow, str):
+        assert fast == slow
+    else:
+        pd.testing.assert_frame_equal(fast, slow)

@@ -150,7 +150,8 @@ def read_responses(path, instrument=None, *, format="auto", id_column=None, mapp
         got = lay.duration(frame)
         if got is not None:
             secs, src = got
-            frame["duration_seconds"] = secs.to_numpy(dtype=float)
+            duration = pd.DataFrame({"duration_seconds": secs.to_numpy(dtype=float)}, index=frame.index)
+            frame = pd.concat([frame.drop(columns="duration_seconds", errors="ignore"), duration], axis=1)
             dur_col = "duration_seconds"
     item_columns: dict = {}
     missing_logs: list = []
