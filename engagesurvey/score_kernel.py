@@ -114,7 +114,7 @@ def run(columns: list, plan: Plan, *, rows: int, chunk_rows: int | None = None,
             local.ws = _Workspace(chunk_rows, p, k)
         return _chunk(columns, plan, out, local.ws, a, min(a + chunk_rows, rows))
 
-    workers = min(threads or os.cpu_count() or 1, MAX_THREADS, len(starts))
+    workers = min(threads or _cores(), MAX_THREADS, len(starts))
     if workers > 1:
         with ThreadPoolExecutor(workers) as pool:
             parts = list(pool.map(one, starts))
@@ -127,6 +127,14 @@ def run(columns: list, plan: Plan, *, rows: int, chunk_rows: int | None = None,
         out.missing_rows = np.concatenate([r for r, _ in found])
         out.missing_cols = np.concatenate([c for _, c in found])
     return out
+
+
+def _cores() -> int:
+    """Cores this process may run on (its CPU affinity where the system reports it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 def count_dtype(plan: Plan):
