@@ -118,6 +118,22 @@ def instruments_show(instrument, lang):
 # ------------------------------------------------------------------------------------------ score
 
 
+def export_options(fn):
+    """The options every command that reads a survey export shares: EXPORT, --instrument, --format,
+    --id-column and --mapping."""
+    for option in reversed((
+        click.argument("export", type=click.Path(dir_okay=False)),
+        click.option("--instrument", "-i", multiple=True, required=True,
+                     help="Bundled instrument id or YAML path; repeat or comma-separate for several."),
+        click.option("--format", "fmt", default="auto", show_default=True, help="Export format."),
+        click.option("--id-column", default=None, help="Respondent id column."),
+        click.option("--mapping", default=None, type=click.Path(dir_okay=False),
+                     help="Mapping file (columns -> item ids)."),
+    )):
+        fn = option(fn)
+    return fn
+
+
 def _instrument_arg(values):
     from .instrument import combine_instruments
 
@@ -128,14 +144,8 @@ def _instrument_arg(values):
 
 
 @main.command()
-@click.argument("export", type=click.Path(dir_okay=False))
-@click.option("--instrument", "-i", multiple=True, required=True,
-              help="Bundled instrument id or YAML path; repeat or comma-separate for several.")
+@export_options
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
-@click.option("--format", "fmt", default="auto", show_default=True, help="Export format.")
-@click.option("--id-column", default=None, help="Respondent id column.")
-@click.option("--mapping", default=None, type=click.Path(dir_okay=False),
-              help="Mapping file (columns -> item ids).")
 @click.option("--min-valid", type=float, default=None,
               help="Override the minimum-valid rule: a count (>= 1) or a share in (0, 1).")
 @click.option("--stream", is_flag=True, help="Score a CSV/Parquet export larger than memory in chunks.")
@@ -151,12 +161,12 @@ def score(export, instrument, out_dir, fmt, id_column, mapping, min_valid, strea
           group, out_format, lang):
     """Read a survey EXPORT, score it, and write scores, reconciliation and the audit log."""
     from . import io as es_io
-    from .scoring import score as do_score
+    from .scoring import check_min_valid, score as do_score
 
     inst = _instrument_arg(instrument)
-    if min_valid is not None and (min_valid <= 0 or (min_valid > 1 and not float(min_valid).is_integer())):
-        raise EngageSurveyError(f"--min-valid {min_valid:g}: give a share in (0, 1) or a whole number of items")
-    mv = None if min_valid is None else (int(min_valid) if min_valid >= 1 else float(min_valid))
+    # on the command line 1, 2, ... are counts of items and a fraction is a share
+    mv = check_min_valid(None if min_valid is None else int(min_valid) if min_valid >= 1 and
+                         float(min_valid).is_integer() else float(min_valid), what="--min-valid")
     if stream or dask_scheduler:
         from .stream import score_large
 
@@ -196,16 +206,11 @@ def write_score_outputs(result, responses, out_dir: Path) -> list:
 
 
 @main.command()
-@click.argument("export", type=click.Path(dir_okay=False))
-@click.option("--instrument", "-i", multiple=True, required=True,
-              help="Bundled instrument id or YAML path; repeat or comma-separate for several.")
+@export_options
 @click.option("--group", default=None, help="Column to test measurement invariance across (e.g. agency).")
 @click.option("--estimator", type=click.Choice(["ML", "MLR"]), default="ML", show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Folder for the tables (CSV); nothing is written without it.")
-@click.option("--format", "fmt", default="auto", show_default=True, help="Export format.")
-@click.option("--id-column", default=None, help="Respondent id column.")
-@click.option("--mapping", default=None, type=click.Path(dir_okay=False), help="Mapping file.")
 @LANG
 @friendly
 def validate(export, instrument, group, estimator, out_dir, fmt, id_column, mapping, lang):
@@ -244,16 +249,11 @@ def validate(export, instrument, group, estimator, out_dir, fmt, id_column, mapp
 
 
 @main.command("test")
-@click.argument("export", type=click.Path(dir_okay=False))
-@click.option("--instrument", "-i", multiple=True, required=True,
-              help="Bundled instrument id or YAML path; repeat or comma-separate for several.")
+@export_options
 @click.option("--spec", default="default", show_default=True, help="Hypothesis spec (YAML path or 'default').")
 @click.option("--seed", type=int, default=None, help="Seed for the bootstrap (default: the spec's).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Folder for hypotheses.csv and checks.csv; nothing is written without it.")
-@click.option("--format", "fmt", default="auto", show_default=True, help="Export format.")
-@click.option("--id-column", default=None, help="Respondent id column.")
-@click.option("--mapping", default=None, type=click.Path(dir_okay=False), help="Mapping file.")
 @LANG
 @friendly
 def test_command(export, instrument, spec, seed, out_dir, fmt, id_column, mapping, lang):
@@ -295,9 +295,7 @@ def _write_hypotheses(report, out_dir: Path) -> list:
 
 
 @main.command()
-@click.argument("export", type=click.Path(dir_okay=False))
-@click.option("--instrument", "-i", multiple=True, required=True,
-              help="Bundled instrument id or YAML path; repeat or comma-separate for several.")
+@export_options
 @click.option("--group", default=None,
               help="Grouping column for breakdowns and invariance [default: agency, when the export has it].")
 @click.option("--unit", default=None, help="Work-unit column (heatmaps) [default: unit, when present].")
@@ -309,9 +307,6 @@ def _write_hypotheses(report, out_dir: Path) -> list:
 @click.option("--spec", default="default", show_default=True, help="Hypothesis spec (YAML path or 'default').")
 @click.option("--seed", type=int, default=2026, show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
-@click.option("--format", "fmt", default="auto", show_default=True, help="Export format.")
-@click.option("--id-column", default=None, help="Respondent id column.")
-@click.option("--mapping", default=None, type=click.Path(dir_okay=False), help="Mapping file.")
 @click.option("--lang", type=click.Choice(["id", "en", "both"]), default="both", show_default=True,
               help="Report language(s).")
 @friendly
@@ -329,8 +324,8 @@ def report(export, instrument, group, unit, text, min_group, previous, spec, see
         if previous is not None:
             prev = do_score(es_io.read_responses(previous, inst, format=fmt, id_column=id_column,
                                                  mapping=mapping), inst)
-    group, unit = (_column_option(result, col, default, flag) for col, default, flag in
-                   ((group, "agency", "--group"), (unit, "unit", "--unit")))
+    group, unit, text = (_column_option(result, col, default, flag) for col, default, flag in
+                         ((group, "agency", "--group"), (unit, "unit", "--unit"), (text, None, "--text")))
     langs = ("id", "en") if lang == "both" else (lang,)
     paths = _build_report(result, Path(out_dir), langs=langs, source=export, group=group, unit=unit,
                           text=text, min_group=min_group, seed=seed, previous=prev, spec=spec)

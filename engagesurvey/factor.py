@@ -24,6 +24,9 @@ from . import _rotation
 from ._prep import item_frame
 from ._results import ResultMixin
 from .errors import EngageSurveyError
+from .polychoric import cor_smooth
+from .reliability import _cov2cor
+from .reliability import _smc as smc
 
 __all__ = [
     "EFAResult", "efa", "kmo", "KMOResult", "bartlett", "BartlettResult", "parallel_analysis",
@@ -115,8 +118,7 @@ def correlation_input(items, n_obs=None, *, what: str = "items", min_items: int 
         if not np.all(np.isfinite(C)):
             i, j = np.argwhere(~np.isfinite(C))[0]
             raise EngageSurveyError(f"matrix has a missing value for the pair {names[i]!r}, {names[j]!r}")
-        s = np.sqrt(d)
-        R = C / np.outer(s, s)
+        R = _cov2cor(C)
         if n_obs is not None:
             n_obs = float(n_obs)
             if not np.isfinite(n_obs) or n_obs < 2:
@@ -156,24 +158,7 @@ def _check_singular(R: np.ndarray, names) -> None:
 
 
 # ============================================================== small psych helpers
-def smc(R: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations ``1 - 1/diag(R^+)`` clipped to [0, 1] (``psych::smc``)."""
-    out = 1.0 - 1.0 / np.diag(np.linalg.pinv(R))
-    return np.clip(out, 0.0, 1.0)
-
-
-def cor_smooth(R: np.ndarray, eig_tol: float = 1e-12) -> np.ndarray:
-    """``psych::cor.smooth``: repair a non-positive-definite correlation matrix (unchanged otherwise)."""
-    ev, vec = np.linalg.eigh(R)
-    if ev.min() >= _EPS:
-        return R
-    ev = np.where(ev < eig_tol, 100 * eig_tol, ev)
-    ev = ev * len(ev) / ev.sum()
-    S = (vec * ev) @ vec.T
-    d = np.sqrt(np.diag(S))
-    return S / np.outer(d, d)
-
-
+# smc (psych::smc) and cov2cor live in reliability, cor_smooth (psych::cor.smooth) in polychoric.
 def _eigh_desc(S: np.ndarray):
     ev, vec = np.linalg.eigh(S)
     return ev[..., ::-1], vec[..., ::-1]
@@ -295,8 +280,8 @@ def fit_statistics(R: np.ndarray, L: np.ndarray, phi: np.ndarray | None, n_obs, 
     model = L @ (phi if phi is not None else np.eye(k)) @ L.T
     dof = p * (p - 1) / 2 - p * k + k * (k - 1) / 2
     np.fill_diagonal(model, np.diag(R))
-    model = cor_smooth(model)
-    Rs = cor_smooth(R)
+    model = cor_smooth(model)[0]
+    Rs = cor_smooth(R)[0]
     mir = np.linalg.solve(model, Rs)
     obj = float(np.trace(mir) - np.linalg.slogdet(mir)[1] - p)
     out = {"chisq": np.nan, "df": float(dof), "pvalue": np.nan, "rmsea": np.nan, "rmsea_ci_lower": np.nan,

@@ -41,8 +41,16 @@ from statsmodels.stats.multitest import multipletests
 from . import models
 from ._results import ResultMixin
 from .errors import EngageSurveyError
+from .models._data import as_list
 
 TESTS = ("regression", "mediation", "multilevel_mediation", "ordinal", "r2_change")
+# keys every hypothesis of a test must have: one column name each, or (LIST_KEYS) one or more
+REQUIRED = {"regression": ("y", "x"), "mediation": ("x", "m", "y"), "ordinal": ("y", "x"),
+            "multilevel_mediation": ("x", "m", "y", "group"), "r2_change": ("y", "base", "add")}
+COLUMN_KEYS = ("x", "m", "y", "group", "fixed_effects")
+LIST_KEYS = ("covariates", "base", "add", "discriminant")
+EFFECTS = ("within", "between")  # multilevel_mediation
+ADJUST = ("holm", "bonferroni", "hommel", "simes-hochberg", "sidak", "holm-sidak", "fdr_bh", "fdr_by")
 DECISIONS = {"id": {"supported": "didukung", "not supported": "tidak didukung", "contradicted": "bertentangan"},
              "en": {"supported": "supported", "not supported": "not supported", "contradicted": "contradicted"}}
 
@@ -80,11 +88,14 @@ class HypothesisReport(ResultMixin):
     def summary(self) -> str:
         t = self.table
         lines = [f"Hypotheses ({self.spec.get('id', 'spec')}): alpha {self.spec.get('alpha', 0.05)}, "
-                 f"p adjusted by {self.spec.get('adjust', 'holm')}, n = {self.n}", ""]
+                 f"p adjusted by {self.spec.get('adjust', 'holm')}, {self.n} rows; each test uses the rows complete on "
+                 "its variables", ""]
         for _, r in t.iterrows():
             lines.append(f"{r['id']:<5} {r['decision']:<14} est {r['estimate']:8.4f} "
                          f"[{r['ci_lower']:.4f}, {r['ci_upper']:.4f}]  p {r['pvalue']:.3g}  "
-                         f"p.adj {r['p_adjusted']:.3g}  ({r['test']})")
+                         f"p.adj {r['p_adjusted']:.3g}  ({r['test']}, n = {r['n']}"
+                         + (f", {r['n_excluded']} rows excluded for missing values" if r.get("n_excluded") else "")
+                         + ")")
             lines.append(f"      {r['statement']}")
         bad = self.checks[~self.checks["ok"].astype(bool)] if len(self.checks) else self.checks
         if len(bad):
@@ -113,7 +124,17 @@ def load_spec(spec="default") -> dict:
             raise EngageSurveyError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("hypotheses"), list) or not raw["hypotheses"]:
         raise EngageSurveyError("a hypothesis spec needs a non-empty 'hypotheses' list")
+    raw = dict(raw)  # normalised copy: the caller's dict is left alone
+    if raw.get("adjust", "holm") not in ADJUST:
+        raise EngageSurveyError(f"spec: adjust {raw.get('adjust')!r} is not one of {', '.join(ADJUST)}")
+    alpha = raw.get("alpha", 0.05)
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
+        raise EngageSurveyError(f"spec: alpha must be a number in (0, 1), got {alpha!r}")
+    _check_seed("spec: seed", raw.get("seed"))
+    if raw.get("cluster") is not None and not isinstance(raw["cluster"], str):
+        raise EngageSurveyError(f"spec: cluster must be one column name, got {raw['cluster']!r}")
     seen = set()
+    hyps = []
     for k, h in enumerate(raw["hypotheses"]):
         where = f"hypotheses[{k}]"
         if not isinstance(h, dict) or "id" not in h:
@@ -121,11 +142,45 @@ def load_spec(spec="default") -> dict:
         if h["id"] in seen:
             raise EngageSurveyError(f"{where}: duplicate hypothesis id {h['id']!r}")
         seen.add(h["id"])
+        where = f"{where} ({h['id']})"
         if h.get("test") not in TESTS:
-            raise EngageSurveyError(f"{where} ({h['id']}): test {h.get('test')!r} is not one of {', '.join(TESTS)}")
+            raise EngageSurveyError(f"{where}: test {h.get('test')!r} is not one of {', '.join(TESTS)}")
         if h.get("expect", "positive") not in ("positive", "negative", "any"):
-            raise EngageSurveyError(f"{where} ({h['id']}): expect must be positive, negative or any")
+            raise EngageSurveyError(f"{where}: expect must be positive, negative or any")
+        h = dict(h)
+        for key in LIST_KEYS:
+            h[key] = as_list(h.get(key))
+            bad = [v for v in h[key] if not isinstance(v, str) or not v]
+            if bad:
+                raise EngageSurveyError(f"{where}: {key} must be column names, got {bad[0]!r}")
+        for key in COLUMN_KEYS:
+            if h.get(key) is not None and (not isinstance(h[key], str) or not h[key]):
+                raise EngageSurveyError(f"{where}: {key} must be one column name, got {h[key]!r}")
+        missing = [key for key in REQUIRED[h["test"]] if not h.get(key)]
+        if missing:
+            raise EngageSurveyError(f"{where}: test {h['test']} needs {', '.join(missing)} "
+                                    f"(required: {', '.join(REQUIRED[h['test']])})")
+        if h.get("effect", "within") not in EFFECTS:
+            raise EngageSurveyError(f"{where}: effect must be within or between, got {h.get('effect')!r}")
+        if "n_boot" in h:
+            _check_n_boot(f"{where}: n_boot", h["n_boot"])
+        if h.get("statement") is None:
+            h["statement"] = {}
+        hyps.append(h)
+    raw["hypotheses"] = hyps
     return raw
+
+
+def _check_seed(what, seed):
+    if seed is None or isinstance(seed, np.random.Generator):
+        return
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise EngageSurveyError(f"{what} must be a non-negative integer, got {seed!r}")
+
+
+def _check_n_boot(what, n_boot):
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
+        raise EngageSurveyError(f"{what} must be an integer >= 2, got {n_boot!r}")
 
 
 def analysis_frame(scored) -> pd.DataFrame:
@@ -170,29 +225,42 @@ def test(scored_or_frame, spec="default", *, lang: str = "en", seed=None, n_boot
     if lang not in ("id", "en"):
         raise EngageSurveyError(f"unknown language {lang!r}; use 'id' or 'en'")
     sp = load_spec(spec)
+    _check_seed("seed", seed)
+    if n_boot is not None:
+        _check_n_boot("n_boot", n_boot)
     frame = analysis_frame(scored_or_frame)
     seed = sp.get("seed") if seed is None else seed
     cluster = sp.get("cluster")
     rows, checks, results = [], [], {}
     hyps = sp["hypotheses"]
     for k, h in enumerate(hyps):
+        where = f"hypotheses[{k}] ({h['id']})"
         need = _needed(h) + ([cluster] if cluster and h["test"] in ("regression", "mediation", "r2_change") else [])
         missing = [c for c in need if c not in frame.columns]
         if missing:
-            raise EngageSurveyError(f"hypothesis {h['id']}: column(s) not in the data: {', '.join(missing)}")
+            raise EngageSurveyError(f"{where}: column(s) not in the data: {', '.join(missing)}")
         data = frame[list(dict.fromkeys(need))].dropna()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            row, chk, res = _run(h, data, cluster, seed, n_boot)
+            try:
+                row, chk, res = _run(h, data, cluster, seed, n_boot)
+            except EngageSurveyError as exc:  # name the hypothesis in the model's one-line error
+                raise EngageSurveyError(f"{where}: {exc}") from None
         statement = h.get("statement", {})
         row.update(id=h["id"], test=h["test"], expect=h.get("expect", "positive"), n=len(data),
+                   n_excluded=len(frame) - len(data),
                    statement=statement.get(lang, "") if isinstance(statement, dict) else str(statement))
         rows.append(row)
         checks.extend({"id": h["id"], **c} for c in chk)
         results[h["id"]] = res
         if progress is not None:
             progress(k + 1, len(hyps))
-    if not isinstance(scored_or_frame, pd.DataFrame):
+    if isinstance(scored_or_frame, pd.DataFrame):
+        skipped = [str(h["id"]) for h in hyps if h.get("discriminant")]
+        if skipped:
+            warnings.warn(f"discriminant validity (HTMT) of {', '.join(skipped)} not checked: it needs the items "
+                          "(pass the ScoreResult, not a DataFrame)", stacklevel=2)
+    else:
         for h in hyps:
             if h.get("discriminant"):
                 checks.extend({"id": h["id"], **c} for c in _discriminant(scored_or_frame, h["discriminant"]))
@@ -206,7 +274,7 @@ def test(scored_or_frame, spec="default", *, lang: str = "en", seed=None, n_boot
     table["decision"] = [DECISIONS[lang][d] for d in decision]
     table["ci"] = list(zip(table["ci_lower"], table["ci_upper"]))
     order = ["id", "statement", "test", "x", "y", "estimate", "ci", "ci_lower", "ci_upper", "pvalue",
-             "p_adjusted", "decision", "expect", "n", "delta_r2"]
+             "p_adjusted", "decision", "expect", "n", "n_excluded", "delta_r2"]
     table = table[[c for c in order if c in table.columns]]
     checks_df = pd.DataFrame(checks, columns=["id", "check", "value", "ok", "note"])
     return HypothesisReport(table=table, checks=checks_df, results=results, spec=sp, lang=lang,
@@ -295,7 +363,7 @@ def _discriminant(scored, scales) -> list:
 
 def _coef_row(coef: pd.DataFrame, x, h) -> dict:
     if x not in coef.index:
-        raise EngageSurveyError(f"hypothesis {h['id']}: {x!r} is not a numeric predictor in the model")
+        raise EngageSurveyError(f"{x!r} is not a numeric predictor in the model")
     r = coef.loc[x]
     return {"x": x, "y": h["y"], "estimate": float(r["est"]), "ci_lower": float(r["ci_lower"]),
             "ci_upper": float(r["ci_upper"]), "pvalue": float(r["pvalue"])}

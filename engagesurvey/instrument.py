@@ -261,10 +261,12 @@ def read_definition(name_or_path, folder: Path, kind: str, known) -> tuple:
     """
     text = str(name_or_path)
     path = Path(text)
-    if not (path.suffix in (".yaml", ".yml") or path.exists()):
+    if not (path.suffix in (".yaml", ".yml") or path.is_file()):  # a folder named like an id: the id
         path = folder / f"{text}.yaml"
-        if not path.exists():
+        if not path.is_file():
             raise InstrumentError(f"unknown {kind} {text!r}; bundled {kind}s: {', '.join(known())}")
+    if path.is_dir():
+        raise InstrumentError(f"{path}: is a folder, not a YAML {kind} file")
     if not path.exists():
         raise InstrumentError(f"{path}: {kind} file not found")
     try:

@@ -8,10 +8,18 @@ without both languages, an option code outside its scale, ...).
 
 from __future__ import annotations
 
-
 from .errors import InstrumentError
 from .instrument import (
-    _ID_RE, LANGS, SCORING_RULES, ConstantSum, Instrument, Item, Option, ResponseScale, Scale, _code_text,
+    _ID_RE,
+    LANGS,
+    SCORING_RULES,
+    ConstantSum,
+    Instrument,
+    Item,
+    Option,
+    ResponseScale,
+    Scale,
+    _code_text,
     normalise_label,
 )
 
@@ -46,6 +54,40 @@ class Builder:
             self.fail(where, f"{value!r} is not a valid identifier (letters, digits, _ . -)")
         return value
 
+    def ref(self, value, where: str):
+        """An optional reference to a named thing: None, or a valid identifier (so a list fails here)."""
+        return None if value is None else self.ident(value, where)
+
+    def list_of(self, value, where: str, what: str = "a list") -> list:
+        """``value`` when it is a list ([] when absent); anything else fails naming the field."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(where, f"must be {what}, got {value!r}")
+        return value
+
+    def str_list(self, value, where: str) -> tuple:
+        """A list of texts (aliases) as a tuple of str; a single text or a non-list fails."""
+        for k, x in enumerate(self.list_of(value, where, "a list of texts")):
+            if isinstance(x, bool) or not isinstance(x, (str, int, float)):
+                self.fail(f"{where}[{k}]", f"{x!r} is not a text")
+        return tuple(str(x) for x in value or [])
+
+    def flag(self, spec: dict, key: str, default: bool, where: str) -> bool:
+        """A true/false field; ``"no"``, 0 or a list fail instead of being read as truthy."""
+        value = spec.get(key, default)
+        if not isinstance(value, bool):
+            self.fail(f"{where}.{key}", f"must be true or false, got {value!r}")
+        return value
+
+    def entries(self, block, where: str, what: str, noun: str):
+        """(field path, entry, id) of each entry of a list of mappings that each need an id."""
+        for k, entry in enumerate(self.list_of(block, where, what)):
+            ew = f"{where}[{k}]"
+            if not isinstance(entry, dict) or "id" not in entry:
+                self.fail(ew, f"{noun} needs an id")
+            yield ew, entry, self.ident(entry["id"], f"{ew}.id")
+
     def build(self) -> Instrument:
         raw = self.raw
         if not isinstance(raw, dict):
@@ -62,16 +104,16 @@ class Builder:
         title = self.bilingual(raw["title"], "title")
         desc = self.bilingual(raw.get("description"), "description", required=False)
         rscales = self.response_scales(raw["response_scales"])
-        scales, sub_of = self.scales(raw.get("scales") or [])
-        reverse_keyed = raw.get("reverse_keyed") or []
-        if not isinstance(reverse_keyed, list):
-            self.fail("reverse_keyed", "must be a list of item ids")
+        scales, sub_of = self.scales(raw.get("scales"))
+        reverse_keyed = self.list_of(raw.get("reverse_keyed"), "reverse_keyed", "a list of item ids")
+        for k, rid in enumerate(reverse_keyed):
+            self.ident(rid, f"reverse_keyed[{k}]")
         items = self.items(raw["items"], rscales, scales, sub_of, set(reverse_keyed))
         for k, rid in enumerate(reverse_keyed):
             if rid not in items:
                 self.fail(f"reverse_keyed[{k}]", f"reverse key on unknown item {rid!r}")
-        checks = self.attention(raw.get("attention_checks") or [], rscales, items)
-        sums = self.constant_sums(raw.get("constant_sums") or [], items, rscales)
+        checks = self.attention(raw.get("attention_checks"), rscales, items)
+        sums = self.constant_sums(raw.get("constant_sums"), items, rscales)
         for sc in scales.values():
             sc.items = [i.id for i in items.values() if (i.subscale if sc.parent else i.scale) == sc.id]
         for sc in scales.values():
@@ -113,8 +155,10 @@ class Builder:
             if not isinstance(opts, list) or len(opts) < 2:
                 self.fail(f"{where}.options", "needs at least 2 options (or use numeric: {min, max})")
             rng = spec.get("range")
-            if rng is not None and (not isinstance(rng, list) or len(rng) != 2):
-                self.fail(f"{where}.range", "must be [min, max]")
+            if rng is not None:
+                if not isinstance(rng, list) or len(rng) != 2:
+                    self.fail(f"{where}.range", "must be [min, max]")
+                rng = [self.number(x, f"{where}.range") for x in rng]
             options, seen = [], set()
             for k, o in enumerate(opts):
                 ow = f"{where}.options[{k}]"
@@ -124,19 +168,17 @@ class Builder:
                 if code in seen:
                     self.fail(f"{ow}.code", f"duplicate option code {o['code']!r}")
                 seen.add(code)
-                if rng is not None and not (float(rng[0]) <= code <= float(rng[1])):
-                    self.fail(f"{ow}.code", f"option code {o['code']!r} is outside the scale's range {rng}")
-                aliases = o.get("aliases") or []
-                if not isinstance(aliases, list):
-                    self.fail(f"{ow}.aliases", "must be a list")
+                if rng is not None and not (rng[0] <= code <= rng[1]):
+                    self.fail(f"{ow}.code", f"option code {o['code']!r} is outside the scale's range "
+                                            f"{spec['range']}")
                 options.append(
                     Option(code=code, label=self.bilingual(o.get("label"), f"{ow}.label"),
-                           aliases=tuple(str(a) for a in aliases))
+                           aliases=self.str_list(o.get("aliases"), f"{ow}.aliases"))
                 )
             self.check_ambiguous(options, where)
             codes = [o.code for o in options]
-            lo, hi = (float(rng[0]), float(rng[1])) if rng is not None else (min(codes), max(codes))
-            missing = spec.get("missing_codes") or []
+            lo, hi = rng if rng is not None else (min(codes), max(codes))
+            missing = self.list_of(spec.get("missing_codes"), f"{where}.missing_codes", "a list of codes")
             out[name] = ResponseScale(
                 id=name, options=tuple(options), label=label, min=lo, max=hi,
                 missing_codes=tuple(self.number(m, f"{where}.missing_codes") for m in missing),
@@ -160,32 +202,21 @@ class Builder:
         return float(value)
 
     def scales(self, block):
-        if not isinstance(block, list):
-            self.fail("scales", "must be a list of scales")
         scales: dict[str, Scale] = {}
         sub_of: dict[str, str] = {}
         allowed = {"id", "label", "scoring", "min_valid", "total", "subscales"}
-        for k, s in enumerate(block):
-            where = f"scales[{k}]"
-            if not isinstance(s, dict) or "id" not in s:
-                self.fail(where, "a scale needs an id")
-            sid = self.ident(s["id"], f"{where}.id")
+        for where, s, sid in self.entries(block, "scales", "a list of scales", "a scale"):
             extra = sorted(set(s) - allowed)
             if extra:
                 self.fail(f"{where}.{extra[0]}", "unknown field")
             if sid in scales:
                 self.fail(f"{where}.id", f"duplicate scale id {sid!r}")
             scoring, min_valid = self.rule(s, where, "mean", 0.5)
-            if not isinstance(s.get("total", True), bool):
-                self.fail(f"{where}.total", f"must be true or false, got {s.get('total')!r}")
             sc = Scale(id=sid, label=self.bilingual(s.get("label"), f"{where}.label"), items=[],
-                       scoring=scoring, min_valid=min_valid, total=bool(s.get("total", True)))
+                       scoring=scoring, min_valid=min_valid, total=self.flag(s, "total", True, where))
             scales[sid] = sc
-            for j, sub in enumerate(s.get("subscales") or []):
-                sw = f"{where}.subscales[{j}]"
-                if not isinstance(sub, dict) or "id" not in sub:
-                    self.fail(sw, "a subscale needs an id")
-                bid = self.ident(sub["id"], f"{sw}.id")
+            subs = self.entries(s.get("subscales"), f"{where}.subscales", "a list of subscales", "a subscale")
+            for sw, sub, bid in subs:
                 if bid in scales:
                     self.fail(f"{sw}.id", f"duplicate scale id {bid!r}")
                 extra = sorted(set(sub) - (allowed - {"subscales", "total"}))
@@ -212,25 +243,22 @@ class Builder:
         return scoring, mv
 
     def items(self, block, rscales, scales, sub_of, reverse_keyed) -> dict:
-        if not isinstance(block, list) or not block:
+        if not block:
             self.fail("items", "must be a non-empty list")
         allowed = {"id", "text", "scale", "subscale", "response_scale", "reverse", "aliases", "required"}
         items: dict[str, Item] = {}
-        for k, it in enumerate(block):
-            where = f"items[{k}]"
-            if not isinstance(it, dict) or "id" not in it:
-                self.fail(where, "an item needs an id")
-            iid = self.ident(it["id"], f"{where}.id")
+        for where, it, iid in self.entries(block, "items", "a non-empty list", "an item"):
             extra = sorted(set(it) - allowed)
             if extra:
                 self.fail(f"{where}.{extra[0]}", f"unknown field in item {iid!r}")
             if iid in items:
                 self.fail(f"{where}.id", f"duplicate item id {iid!r}")
             text = self.bilingual(it.get("text"), f"{where}.text (item {iid!r})")
-            rs = it.get("response_scale")
+            rs = self.ref(it.get("response_scale"), f"{where}.response_scale")
             if rs not in rscales:
                 self.fail(f"{where}.response_scale", f"item {iid!r} names unknown response scale {rs!r}")
-            scale, sub = it.get("scale"), it.get("subscale")
+            scale = self.ref(it.get("scale"), f"{where}.scale")
+            sub = self.ref(it.get("subscale"), f"{where}.subscale")
             if scale is not None and (scale not in scales or scales[scale].parent is not None):
                 self.fail(f"{where}.scale", f"item {iid!r} names unknown scale {scale!r}")
             if sub is not None:
@@ -240,17 +268,13 @@ class Builder:
                     scale = sub_of[sub]
                 elif sub_of[sub] != scale:
                     self.fail(f"{where}.subscale", f"subscale {sub!r} is not part of scale {scale!r}")
-            reverse = it.get("reverse", False)
-            if not isinstance(reverse, bool):
-                self.fail(f"{where}.reverse", f"must be true or false, got {reverse!r}")
-            aliases = it.get("aliases") or []
-            if not isinstance(aliases, list):
-                self.fail(f"{where}.aliases", "must be a list")
+            reverse = self.flag(it, "reverse", False, where)
             r = rscales[rs]
             items[iid] = Item(
                 id=iid, text=text, response_scale=rs, scale=scale, subscale=sub,
                 reverse=reverse or iid in reverse_keyed, min=r.min, max=r.max,
-                aliases=tuple(str(a) for a in aliases), required=bool(it.get("required", True)),
+                aliases=self.str_list(it.get("aliases"), f"{where}.aliases"),
+                required=self.flag(it, "required", True, where),
             )
         return items
 
@@ -265,17 +289,15 @@ class Builder:
                 owner[key] = it.id
 
     def attention(self, block, rscales, items) -> list:
-        if not isinstance(block, list):
-            self.fail("attention_checks", "must be a list")
+        allowed = {"id", "text", "response_scale", "pass", "aliases"}
         out = []
-        for k, a in enumerate(block):
-            where = f"attention_checks[{k}]"
-            if not isinstance(a, dict) or "id" not in a:
-                self.fail(where, "an attention check needs an id")
-            aid = self.ident(a["id"], f"{where}.id")
+        for where, a, aid in self.entries(block, "attention_checks", "a list", "an attention check"):
+            extra = sorted(set(a) - allowed)
+            if extra:
+                self.fail(f"{where}.{extra[0]}", f"unknown field in attention check {aid!r}")
             if aid in items or any(x.id == aid for x in out):
                 self.fail(f"{where}.id", f"duplicate item id {aid!r}")
-            rs = a.get("response_scale")
+            rs = self.ref(a.get("response_scale"), f"{where}.response_scale")
             if rs not in rscales:
                 self.fail(f"{where}.response_scale", f"unknown response scale {rs!r}")
             passes = a.get("pass")
@@ -288,29 +310,24 @@ class Builder:
             r = rscales[rs]
             out.append(Item(
                 id=aid, text=self.bilingual(a.get("text"), f"{where}.text"), response_scale=rs,
-                min=r.min, max=r.max, aliases=tuple(str(x) for x in a.get("aliases") or []),
+                min=r.min, max=r.max, aliases=self.str_list(a.get("aliases"), f"{where}.aliases"),
                 attention=True, pass_codes=tuple(float(p) for p in passes),
             ))
         return out
 
     def constant_sums(self, block, items, rscales) -> list:
-        if not isinstance(block, list):
-            self.fail("constant_sums", "must be a list")
         out = []
-        for k, c in enumerate(block):
-            where = f"constant_sums[{k}]"
-            if not isinstance(c, dict) or "id" not in c:
-                self.fail(where, "a constant sum needs an id")
+        for where, c, cid in self.entries(block, "constant_sums", "a list", "a constant sum"):
             names = c.get("items")
             if not isinstance(names, list) or len(names) < 2:
                 self.fail(f"{where}.items", "needs at least 2 items")
-            for n in names:
-                if n not in items:
+            for k, n in enumerate(names):
+                if self.ident(n, f"{where}.items[{k}]") not in items:
                     self.fail(f"{where}.items", f"unknown item {n!r}")
                 if not rscales[items[n].response_scale].numeric:
                     self.fail(f"{where}.items", f"item {n!r} must have a numeric response scale")
             out.append(ConstantSum(
-                id=self.ident(c["id"], f"{where}.id"),
+                id=cid,
                 label=self.bilingual(c.get("label"), f"{where}.label", required=False),
                 items=list(names), total=self.number(c.get("total", 100), f"{where}.total"),
                 tolerance=self.number(c.get("tolerance", 0), f"{where}.tolerance"),

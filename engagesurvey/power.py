@@ -14,6 +14,7 @@ Functions: :func:`mediation`, :func:`parallel_mediation`, :func:`correlation`, :
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from collections.abc import Callable
@@ -35,9 +36,11 @@ __all__ = [
     "correlation",
     "mc_ci",
     "mediation",
+    "min_size",
     "ordinal",
     "parallel_mediation",
     "regression_path",
+    "size_key",
     "solve",
 ]
 
@@ -100,7 +103,14 @@ class PowerResult(ResultMixin):
 
 
 def mc_ci(hits: int, reps: int, level: float = 0.95, method: str = "wilson") -> tuple:
-    """Monte Carlo CI of a power estimated as hits/reps: Wilson score or exact Clopper-Pearson."""
+    """Monte Carlo CI of a power estimated as hits/reps: Wilson score or exact Clopper-Pearson.
+
+    Wilson is R's ``prop.test(hits, reps, correct = FALSE)$conf.int``, exact is
+    ``binom.test(hits, reps)$conf.int`` (checked in tests/reference/power_ci.R).
+    """
+    level = _finite("level", level)
+    if not 0 < level < 1:
+        raise EngageSurveyError(f"level must be in (0, 1), got {level!r}")
     if reps <= 0:
         return (float("nan"), float("nan"))
     z = stats.norm.ppf(0.5 + level / 2)
@@ -127,12 +137,20 @@ def _int(name, value, lo):
     return int(value)
 
 
-def _coef(name, value, bound=1.0):
+def _finite(name, value):
+    """``value`` as a finite float, or a one-line error naming ``name``."""
     try:
         v = float(value)
     except (TypeError, ValueError):
         raise EngageSurveyError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(v) or abs(v) >= bound:
+    if not math.isfinite(v):
+        raise EngageSurveyError(f"{name} must be a finite number, got {value!r}")
+    return v
+
+
+def _coef(name, value, bound=1.0):
+    v = _finite(name, value)
+    if abs(v) >= bound:
         raise EngageSurveyError(f"{name} must be a standardised effect between -{bound:g} and {bound:g}, "
                                 f"got {value!r}")
     return v
@@ -140,7 +158,7 @@ def _coef(name, value, bound=1.0):
 
 def _sizes(n, n_units, per_unit, icc, min_n):
     """(total n, units, per_unit or None, icc) from the user's size arguments."""
-    icc = float(icc)
+    icc = _finite("icc", icc)
     if not 0.0 <= icc < 1.0:
         raise EngageSurveyError(f"icc must be in [0, 1), got {icc!r}")
     if per_unit is None:
@@ -151,7 +169,7 @@ def _sizes(n, n_units, per_unit, icc, min_n):
         if n is None:
             raise EngageSurveyError("give the sample size n (or n_units and per_unit), or use power.solve")
         n = _int("n", n, min_n)
-        return n, n, None
+        return n, n, None, icc
     per_unit = _int("per_unit", per_unit, 2)
     if n_units is None:
         if n is None:
@@ -161,15 +179,19 @@ def _sizes(n, n_units, per_unit, icc, min_n):
             raise EngageSurveyError(f"n = {n} is not a multiple of per_unit = {per_unit}: give n_units instead")
         n_units = n // per_unit
     n_units = _int("n_units", n_units, 3)
-    return n_units * per_unit, n_units, per_unit
+    return n_units * per_unit, n_units, per_unit, icc
 
 
-def _common(reps, alpha, method, ci_method):
+def _common(reps, alpha, method, ci_method, n_boot=None):
     _int("reps", reps, 1)
-    if not 0 < float(alpha) < 1:
+    if method in ("bootstrap", "montecarlo"):
+        _int("n_boot", n_boot, 2)
+    alpha = _finite("alpha", alpha)
+    if not 0 < alpha < 1:
         raise EngageSurveyError(f"alpha must be in (0, 1), got {alpha!r}")
     if ci_method not in ("wilson", "exact"):
         raise EngageSurveyError(f"ci_method must be 'wilson' or 'exact', got {ci_method!r}")
+    return float(alpha)
 
 
 def _run(kind, design, effects, main, *, n, n_units, per_unit, icc, reps, analysis, method, alpha, n_boot,
@@ -225,8 +247,8 @@ def mediation(a, b, *, n=None, n_units=None, per_unit=None, icc=0.0, method="joi
     Checked against Fritz & MacKinnon (2007, Table 3) sample sizes (``standardized=False``).
     """
     a, b, c = _coef("a", a), _coef("b", b), _coef("c", c)
-    _common(reps, alpha, method, ci_method)
-    N, G, m = _sizes(n, n_units, per_unit, icc, 5)
+    alpha = _common(reps, alpha, method, ci_method, n_boot)
+    N, G, m, icc = _sizes(n, n_units, per_unit, icc, 5)
     analysis = _analysis(analysis, m, "within")
     B = np.zeros((3, 3))
     B[1, 0], B[2, 0], B[2, 1] = a, c, b
@@ -254,9 +276,9 @@ def parallel_mediation(a, b, *, n=None, n_units=None, per_unit=None, icc=0.0, me
     if len(a) != len(b) or not a:
         raise EngageSurveyError(f"a and b need one value per mediator each (got {len(a)} and {len(b)})")
     c = _coef("c", c)
-    _common(reps, alpha, method, ci_method)
+    alpha = _common(reps, alpha, method, ci_method, n_boot)
     k = len(a)
-    N, G, m = _sizes(n, n_units, per_unit, icc, k + 4)
+    N, G, m, icc = _sizes(n, n_units, per_unit, icc, k + 4)
     analysis = _analysis(analysis, m, "within")
     v = k + 2
     B = np.zeros((v, v))
@@ -291,8 +313,8 @@ def correlation(r, n=None, *, n_units=None, per_unit=None, icc=0.0, reps=1000, s
     effective design effect is ``1 + (m - 1) icc_x icc_y`` (Scott & Holt 1982).
     """
     r = _coef("r", r)
-    _common(reps, alpha, "joint", ci_method)
-    N, G, m = _sizes(n, n_units, per_unit, icc, 4)
+    alpha = _common(reps, alpha, "joint", ci_method)
+    N, G, m, icc = _sizes(n, n_units, per_unit, icc, 4)
     analysis = _analysis(analysis, m, "cluster_robust")
     B = np.array([[0.0, 0.0], [r, 0.0]])
     design = Design(["x", "y"], B, [(1, (0,))], {"r": [((0, 0),)]})
@@ -312,14 +334,14 @@ def regression_path(beta, n=None, *, n_predictors=1, r2_other=0.0, n_units=None,
     """
     beta = _coef("beta", beta)
     k = _int("n_predictors", n_predictors, 1)
-    r2_other = float(r2_other)
+    r2_other = _finite("r2_other", r2_other)
     if r2_other < 0 or beta**2 + r2_other >= 1:
         raise EngageSurveyError(f"r2_other = {r2_other:g} with beta = {beta:g}: need r2_other >= 0 and "
                                 "beta^2 + r2_other < 1")
     if k == 1 and r2_other > 0:
         raise EngageSurveyError("r2_other > 0 needs n_predictors >= 2 (the other predictors explain it)")
-    _common(reps, alpha, "joint", ci_method)
-    N, G, m = _sizes(n, n_units, per_unit, icc, k + 3)
+    alpha = _common(reps, alpha, "joint", ci_method)
+    N, G, m, icc = _sizes(n, n_units, per_unit, icc, k + 3)
     analysis = _analysis(analysis, m, "cluster_robust")
     v = k + 1
     B = np.zeros((v, v))
@@ -346,9 +368,9 @@ def ordinal(beta, n=None, *, thresholds=None, probabilities=None, forced_distrib
     """
     from .power_ordinal import simulate_ordinal
 
-    beta = float(beta)
-    _common(reps, alpha, "joint", ci_method)
-    N, G, m = _sizes(n, n_units, per_unit, icc, 10)
+    beta = _finite("beta", beta)
+    alpha = _common(reps, alpha, "joint", ci_method)
+    N, G, m, icc = _sizes(n, n_units, per_unit, icc, 10)
     if forced_distribution and m is None:
         raise EngageSurveyError("forced_distribution=True needs units: give n_units and per_unit")
     hits, est, info = simulate_ordinal(beta, N, G, m, icc, thresholds, probabilities, forced_distribution,
@@ -374,11 +396,11 @@ def cluster_trial(d, n_units_per_arm=None, per_unit=None, icc=0.0, baseline_r=0.
     covariate this equals the REML mixed-model test of the treatment). Compare
     :func:`power_closed.cluster_trial_power` and the design effect ``1 + (m - 1) icc``.
     """
-    d = float(d)
-    _common(reps, alpha, "joint", ci_method)
+    d = _finite("d", d)
+    alpha = _common(reps, alpha, "joint", ci_method)
     J = _int("n_units_per_arm", n_units_per_arm, 2 if not baseline_r else 3)
     m = _int("per_unit", per_unit, 1)
-    icc, r = float(icc), float(baseline_r)
+    icc, r = _finite("icc", icc), _finite("baseline_r", baseline_r)
     if not 0 <= icc < 1:
         raise EngageSurveyError(f"icc must be in [0, 1), got {icc!r}")
     if not -1 < r < 1:
@@ -428,6 +450,31 @@ KINDS = {"mediation": mediation, "parallel_mediation": parallel_mediation, "corr
          "regression_path": regression_path, "ordinal": ordinal, "cluster_trial": cluster_trial}
 
 
+def size_key(kind, design) -> str:
+    """The size :func:`solve` searches: ``n_units_per_arm`` (cluster trial), ``n_units`` (``per_unit``
+    given) or ``n``."""
+    if kind == "cluster_trial":
+        return "n_units_per_arm"
+    return "n_units" if design.get("per_unit") is not None else "n"
+
+
+def min_size(kind, design) -> int:
+    """Smallest value of :func:`size_key` a design of ``kind`` can be simulated at (the designs check
+    the same floors): 2 units per arm (3 with a baseline covariate), 3 units, or the single-level n that
+    leaves residual degrees of freedom (5 for mediation, k + 4 for k parallel mediators, 4 for a
+    correlation, 10 for ordinal, n_predictors + 3 for a regression path)."""
+    key = size_key(kind, design)
+    if key == "n_units_per_arm":
+        return 3 if design.get("baseline_r") else 2
+    if key == "n_units":
+        return 3
+    a = design.get("a")
+    k = len(a) if isinstance(a, (list, tuple, np.ndarray)) else 1
+    npred = design.get("n_predictors", 1)
+    npred = int(npred) if isinstance(npred, (int, np.integer)) and not isinstance(npred, bool) else 1
+    return {"mediation": 5, "parallel_mediation": k + 4, "correlation": 4, "ordinal": 10}.get(kind, npred + 3)
+
+
 def solve(kind, *, target=0.8, reps=1000, seed=None, max_size=None, confirm=True,
           progress: Callable | None = None, **design) -> PowerResult:
     """Smallest sample size reaching ``target`` power for a design of ``kind``.
@@ -441,18 +488,18 @@ def solve(kind, *, target=0.8, reps=1000, seed=None, max_size=None, confirm=True
     """
     if kind not in KINDS:
         raise EngageSurveyError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
-    if not 0 < float(target) < 1:
+    if not 0 < _finite("target", target) < 1:
         raise EngageSurveyError(f"target must be in (0, 1), got {target!r}")
     fn = KINDS[kind]
-    if kind == "cluster_trial":
-        key, lo = "n_units_per_arm", 2 if not design.get("baseline_r") else 3
-    elif design.get("per_unit") is not None:
-        key, lo = "n_units", 3
-    else:
-        a = design.get("a")
-        k = len(a) if isinstance(a, (list, tuple, np.ndarray)) else 1
-        key, lo = "n", {"mediation": 5, "parallel_mediation": k + 4, "correlation": 4,
-                        "ordinal": 10}.get(kind, int(design.get("n_predictors", 1)) + 3)
+    key, lo = size_key(kind, design), min_size(kind, design)
+    params = inspect.signature(fn).parameters
+    unknown = [k for k in design if k not in params]
+    if unknown:
+        raise EngageSurveyError(f"{kind}: unknown argument(s) {', '.join(unknown)}; use "
+                                f"{', '.join(p for p in params if p not in ('reps', 'seed', 'progress'))}")
+    needed = [p.name for p in params.values() if p.default is p.empty and p.name not in design]
+    if needed:
+        raise EngageSurveyError(f"{kind}: missing argument(s) {', '.join(needed)}")
     for other in ("n", "n_units", "n_units_per_arm"):
         if design.get(other) is not None:
             raise EngageSurveyError(f"solve finds the size: do not pass {other}")

@@ -37,43 +37,9 @@ def _t(name, lang, **kw):
     return TEXT[name][lang].format(**kw)
 
 
-def curve_svg(sizes, powers, *, target, found, xlabel, ylabel, width=520, height=280) -> str:
-    """Power curve as a hand-written inline SVG (target line and the size found marked)."""
-    L, R, T, B = 50, 15, 15, 40
-    x0, x1 = min(sizes), max(sizes)
-    x1 = x1 if x1 > x0 else x0 + 1
-
-    def sx(v):
-        return L + (v - x0) / (x1 - x0) * (width - L - R)
-
-    def sy(p):
-        return T + (1 - p) * (height - T - B)
-
-    pts = " ".join(f"{sx(s):.1f},{sy(p):.1f}" for s, p in zip(sizes, powers))
-    parts = [f'<rect x="{L}" y="{T}" width="{width - L - R}" height="{height - T - B}" fill="none" stroke="#ccc"/>',
-             (f'<line x1="{L}" x2="{width - R}" y1="{sy(target):.1f}" y2="{sy(target):.1f}" stroke="#c0392b" '
-              f'stroke-dasharray="5 3"/>'),
-             f'<polyline points="{pts}" fill="none" stroke="#3b6ea5" stroke-width="2"/>']
-    parts += [f'<circle cx="{sx(s):.1f}" cy="{sy(p):.1f}" r="3" fill="#3b6ea5"><title>{s}: {p:.3f}</title></circle>'
-              for s, p in zip(sizes, powers)]
-    if found is not None:
-        parts.append(f'<line x1="{sx(found):.1f}" x2="{sx(found):.1f}" y1="{T}" y2="{height - B}" stroke="#555" '
-                     f'stroke-dasharray="2 2"/><text x="{sx(found) + 4:.1f}" y="{T + 12}" font-size="11">'
-                     f'{found}</text>')
-    for p in (0, 0.2, 0.4, 0.6, 0.8, 1.0):
-        parts.append(f'<text x="{L - 5}" y="{sy(p) + 3:.1f}" font-size="10" text-anchor="end">{p:.1f}</text>')
-    for s in (x0, (x0 + x1) / 2, x1):
-        parts.append(f'<text x="{sx(s):.1f}" y="{height - B + 14}" font-size="10" text-anchor="middle">{s:.0f}</text>')
-    parts.append(f'<text x="{(L + width - R) / 2:.0f}" y="{height - 8}" font-size="11" text-anchor="middle">'
-                 f'{xlabel}</text>')
-    parts.append(f'<text x="12" y="{(T + height - B) / 2:.0f}" font-size="11" text-anchor="middle" '
-                 f'transform="rotate(-90 12 {(T + height - B) / 2:.0f})">{ylabel}</text>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} '
-            f'{height}" role="img">' + "".join(parts) + "</svg>")
-
-
 def _plan(kind, design, key, target, size, reps, seed, out_dir, lang, xkey):
     from . import power
+    from .report.planning import curve_svg
 
     fn = power.KINDS[kind]
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -88,7 +54,8 @@ def _plan(kind, design, key, target, size, reps, seed, out_dir, lang, xkey):
             size = res.n if key == "n" else int(res.n_units)
         else:
             res = fn(**design, **{key: size}, reps=reps, seed=seed, progress=progress)
-        grid = sorted({max(3, int(round(size * f))) for f in (0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0)})
+        floor = power.min_size(kind, design)
+        grid = sorted({max(floor, int(round(size * f))) for f in (0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0)})
         rows = []
         for g in grid:  # same seed at every size: common random numbers give a smooth curve
             r = fn(**design, **{key: g}, reps=reps, seed=seed, progress=progress)
@@ -100,8 +67,10 @@ def _plan(kind, design, key, target, size, reps, seed, out_dir, lang, xkey):
         w = csv.writer(fh)
         w.writerow([key, "power", "ci_lower", "ci_upper"])
         w.writerows(rows)
-    svg_path.write_text(curve_svg([r[0] for r in rows], [r[1] for r in rows], target=target, found=size,
-                                  xlabel=_t(xkey, lang), ylabel=_t("y", lang)), encoding="utf-8")
+    svg = curve_svg([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows],
+                    target=target, found=size, xlabel=_t(xkey, lang), ylabel=_t("y", lang),
+                    decimal="," if lang == "id" else ".")
+    svg_path.write_text(str(svg), encoding="utf-8")
     if not math.isnan(res.target):  # solved
         out.print(_t("found", lang, key=key, target=target, size=size), highlight=False)
     out.print(_t("power", lang, p=res.power, lo=res.ci[0], hi=res.ci[1], reps=res.reps), highlight=False)

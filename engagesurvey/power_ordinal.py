@@ -37,13 +37,39 @@ def marginal_cdf(theta, scale: float) -> np.ndarray:
     return np.array([float(_GH_W @ special.expit(t - scale * _GH_X)) for t in np.atleast_1d(theta)])
 
 
+def _floats(name, values) -> np.ndarray:
+    """``values`` as a float array, or a one-line error naming ``name``."""
+    try:
+        out = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise EngageSurveyError(f"{name} must be a list of numbers, got {values!r}") from None
+    if not np.all(np.isfinite(out)):
+        raise EngageSurveyError(f"{name} must be finite numbers, got {values!r}")
+    return out
+
+
 def thresholds_from_probabilities(probabilities, scale: float) -> np.ndarray:
-    p = np.asarray(probabilities, dtype=float)
+    p = _floats("probabilities", probabilities)
     if p.ndim != 1 or len(p) < 2 or np.any(p <= 0) or abs(p.sum() - 1) > 1e-6:
         raise EngageSurveyError(f"probabilities must be >= 2 positive category shares summing to 1, got "
                                 f"{list(probabilities)!r}")
     cum = np.cumsum(p)[:-1]
     return np.array([optimize.brentq(lambda t, c=c: marginal_cdf([t], scale)[0] - c, -50, 50) for c in cum])
+
+
+def _solve_ok(A: np.ndarray, B: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Batched ``np.linalg.solve(A, B)``; a replication with a singular ``A`` (e.g. a predictor that
+    separates the categories) gets zeros and ``ok[r] = False`` instead of failing the whole batch."""
+    try:
+        return np.linalg.solve(A, B)
+    except np.linalg.LinAlgError:
+        out = np.zeros(np.broadcast_shapes(A.shape[:-2], B.shape[:-2]) + B.shape[-2:])
+        for r in range(len(A)):
+            try:
+                out[r] = np.linalg.solve(A[r], B[r])
+            except np.linalg.LinAlgError:
+                ok[r] = False
+        return out
 
 
 def fit_polr(y: np.ndarray, X: np.ndarray, K: int, cluster=None, tol: float = 1e-9, max_iter: int = 60):
@@ -86,7 +112,7 @@ def fit_polr(y: np.ndarray, X: np.ndarray, K: int, cluster=None, tol: float = 1e
              - np.einsum("rn,rni,rnj->rij", f0 * (1 - 2 * F0) / P, g0, g0)
              - np.einsum("rni,rnj->rij", s, s))
         H[~ok] = -np.eye(D)
-        step = np.linalg.solve(-H, grad[..., None])[..., 0]
+        step = _solve_ok(-H, grad[..., None], ok)[..., 0]
         step[~ok] = 0.0
         t = np.ones(R)
         for _half in range(30):
@@ -106,7 +132,8 @@ def fit_polr(y: np.ndarray, X: np.ndarray, K: int, cluster=None, tol: float = 1e
     H = (np.einsum("rn,rni,rnj->rij", f1 * (1 - 2 * F1) / P, g1, g1)
          - np.einsum("rn,rni,rnj->rij", f0 * (1 - 2 * F0) / P, g0, g0) - np.einsum("rni,rnj->rij", s, s))
     H[~ok] = -np.eye(D)
-    Hinv = np.linalg.inv(-H)
+    H[~ok] = -np.eye(D)
+    Hinv = _solve_ok(-H, np.broadcast_to(np.eye(D), H.shape), ok)
     if cluster is None:
         vc = Hinv
     else:
@@ -132,13 +159,13 @@ def simulate_ordinal(beta, N, G, m, icc, thresholds, probabilities, forced, reps
     su2 = icc / (1 - icc) * np.pi**2 / 3 if clustered else 0.0
     scale = float(np.sqrt(beta**2 + su2))
     if thresholds is not None:
-        th = np.asarray(thresholds, dtype=float)
+        th = _floats("thresholds", thresholds)
         if th.ndim != 1 or len(th) < 1 or np.any(np.diff(th) <= 0):
             raise EngageSurveyError(f"thresholds must be increasing, got {list(thresholds)!r}")
         probs = np.diff(np.concatenate([[0.0], marginal_cdf(th, scale), [1.0]]))
     else:
+        th = thresholds_from_probabilities(probabilities, scale)
         probs = np.asarray(probabilities, dtype=float)
-        th = thresholds_from_probabilities(probs, scale)
     K = len(th) + 1
     root = seed_sequence(seed)
     hits = np.zeros(reps, dtype=bool)

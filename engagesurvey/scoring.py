@@ -77,7 +77,8 @@ class ScoreResult(ResultMixin):
         if c["excluded"]:
             reasons = self.reconciliation.loc[self.reconciliation.status == "excluded", "reason"]
             for reason, n in reasons.value_counts().items():
-                lines.append(f"  excluded ({n}): {reason}")
+                if n:  # a categorical lists every reason, also those that never occur
+                    lines.append(f"  excluded ({n}): {reason}")
         lines.append("")
         desc = self.scores.describe().T[["count", "mean", "std", "min", "max"]]
         lines.append(desc.to_string(float_format=lambda v: f"{v:.3f}"))
@@ -109,6 +110,7 @@ def score(responses_or_frame, instrument, *, min_valid=None, careless: bool = Tr
     ``100 (mean - min) / (max - min)``.
     """
     inst = load_instrument(instrument)
+    min_valid = check_min_valid(min_valid)
     frame, meta, source, duration = _unpack(responses_or_frame)
     item_ids = [i for i in inst.all_items() if i in frame.columns]
     if meta is None:  # a plain DataFrame: its other columns (ids, groups) travel along as meta data
@@ -201,12 +203,19 @@ def _is_scored_item(inst: Instrument, item_id: str) -> bool:
 
 
 def _numeric(frame: pd.DataFrame, source) -> pd.DataFrame:
+    """Item columns as float codes: numbers as they are, numeric text converted, blanks missing; a
+    boolean, date/time or other non-numeric column is an error naming its first bad cell."""
     if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in frame.dtypes):
         return frame.astype(float)
     out = {}
     for col in frame.columns:
         s = frame[col]
-        if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s) \
+                or pd.api.types.is_timedelta64_dtype(s):
+            first = s.notna().to_numpy().argmax()
+            raise InputError(f"not a numeric code ({s.dtype} column; answers must be numeric codes)",
+                             file=source, row=s.index[first], column=col, value=s.iloc[first])
+        if not pd.api.types.is_numeric_dtype(s):
             conv = pd.to_numeric(s, errors="coerce")
             bad = s[conv.isna() & s.notna() & (s.astype(str).str.strip() != "")]
             if len(bad):
@@ -331,6 +340,24 @@ def _allowed(rs, it) -> str:
     return f"{it.min:g}..{it.max:g}"
 
 
+def check_min_valid(rule, *, what: str = "min_valid"):
+    """``rule`` as the scoring functions take it, or a clear error: None (each scale's own rule), a
+    whole number of items (int >= 1), or a share of the scale's items (float in (0, 1])."""
+    if rule is None:
+        return None
+    if isinstance(rule, (bool, np.bool_)) or not isinstance(rule, (int, float, np.integer, np.floating)):
+        raise InputError(f"{what} must be a whole number of items or a share in (0, 1], got {rule!r}")
+    if isinstance(rule, (int, np.integer)):
+        if rule < 1:
+            raise InputError(f"{what} {rule}: give a share in (0, 1] or a whole number of items")
+        return int(rule)
+    rule = float(rule)
+    if not (0 < rule <= 1):  # NaN fails too
+        raise InputError(f"{what} {rule:g}: give a share in (0, 1] or a whole number of items "
+                         "(a float is a share of the scale's items)")
+    return rule
+
+
 def _threshold(rule, k: int) -> int:
     """Items needed: an int count, or a share of k (at least that share: ceil(share * k)).
 
@@ -349,10 +376,11 @@ def _missing_log(index, out: score_kernel.Outputs, needed: np.ndarray, scales) -
     k = np.array([len(sc.items) for sc in scales])[cols]
     n = out.n_valid[rows, cols].astype(int)
     need = needed[cols].astype(int)
-    reason = np.where(n == 0, "no item answered",
-                      np.char.add(np.char.add(np.char.add(np.char.add(np.char.add(
-                          "only ", n.astype(str)), " of "), k.astype(str)), " items answered; the rule needs "),
-                          need.astype(str)))
+    # the reason text per distinct (answered, items, needed), then indexed back to the lines
+    combos, where = np.unique(np.stack([n, k, need]), axis=1, return_inverse=True)
+    texts = np.array(["no item answered" if a == 0 else f"only {a} of {b} items answered; the rule needs {c}"
+                      for a, b, c in combos.T], dtype=object)
+    reason = texts[where.ravel()]
     log = pd.DataFrame({"row": np.asarray(index)[rows], "scale": np.array([sc.id for sc in scales])[cols],
                         "n_valid": n, "needed": need, "reason": reason})
     return log.sort_values(["row", "scale"], kind="stable").reset_index(drop=True)
@@ -384,8 +412,10 @@ def _flags(values, items, inst: Instrument, duration, careless: bool):
         if len(scales) < 2:
             scales = {s.id: s.items for s in inst.scored_scales()}
         blocks = {s.id: s.items for s in inst.scales.values() if s.parent is None}  # one per page
+        recoded = any(inst.items[i].reverse for i in scored_items)  # else the raw answers are the items
         result = _careless.careless_flags(
-            items[scored_items], raw=values[scored_items], scales=scales if len(scales) >= 2 else None,
+            items[scored_items], raw=values[scored_items] if recoded else None,
+            scales=scales if len(scales) >= 2 else None,
             duration=duration, blocks=blocks if len(blocks) > 1 else None,
         )
         cflags = result.flags.add_prefix("careless_")

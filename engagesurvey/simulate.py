@@ -80,6 +80,12 @@ class SimulatedSurvey:
         return path
 
 
+def _agency_names(n: int) -> list[str]:
+    """``n`` distinct agency names: the list below, then numbered copies of it."""
+    return [_AGENCIES[k % len(_AGENCIES)] + (f" {k // len(_AGENCIES) + 1}" if k >= len(_AGENCIES) else "")
+            for k in range(n)]
+
+
 _AGENCIES = [
     "Kementerian Keuangan", "Kementerian Dalam Negeri", "Lembaga Administrasi Negara",
     "Badan Kepegawaian Negara", "Kementerian PANRB", "Pemerintah Provinsi Jawa Barat",
@@ -105,10 +111,15 @@ def simulate(
     agency, unit, covariates, completion time, and one column per item holding the answer label in
     ``lang`` (or the numeric code with ``labels=False``).
     """
-    if n_units < n_agencies or n_employees < 2 * n_units:
-        from .errors import EngageSurveyError
+    from .errors import EngageSurveyError
 
+    for name, value in (("n_agencies", n_agencies), ("n_units", n_units), ("n_employees", n_employees)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise EngageSurveyError(f"simulate: {name} must be a whole number >= 1, got {value!r}")
+    if n_units < n_agencies or n_employees < 2 * n_units:
         raise EngageSurveyError("simulate needs n_units >= n_agencies and at least 2 employees per unit")
+    if lang not in ("id", "en"):
+        raise EngageSurveyError(f"simulate: lang must be 'id' or 'en', got {lang!r}")
     m = model or PopulationModel()
     rng = np.random.default_rng(seed)
     latent, meta = _latent(rng, m, n_agencies, n_units, n_employees)
@@ -177,7 +188,7 @@ def _latent(rng, m: PopulationModel, n_agencies, n_units, n):
     position = rng.choice(["struktural", "fungsional", "pelaksana"], size=n, p=[0.15, 0.45, 0.40])
     meta = {
         "respondent_id": [f"R{k:05d}" for k in rng.permutation(n) + 1],
-        "agency": np.array(_AGENCIES * (n_agencies // len(_AGENCIES) + 1))[:n_agencies][agency],
+        "agency": np.array(_agency_names(n_agencies))[agency],
         "unit": np.array([f"U{u + 1:03d}" for u in range(n_units)])[unit],
         "gender": rng.choice(["Perempuan", "Laki-laki"], size=n),
         "tenure_years": np.clip(np.round(rng.gamma(3.0, 4.0, n)), 0, 38).astype(int),

@@ -43,7 +43,7 @@ from .io.mapping import load_mapping, match_columns, resolve_values
 from .io.responses import LOG_COLUMNS, _raise_problems
 from .moments import Moments
 from .safe import DANGEROUS, neutralise
-from .scoring import score_block
+from .scoring import check_min_valid, score_block
 
 __all__ = ["StreamResult", "score_large", "score_stream"]
 
@@ -225,7 +225,7 @@ class ChunkScorer:
     def __init__(self, inst: Instrument, layout, found: dict, *, name, id_column=None, group=None,
                  min_valid=None, csv_out=False):
         self.inst, self.name, self.id_column, self.group = inst, name, id_column, group
-        self.min_valid, self.csv_out = min_valid, csv_out
+        self.min_valid, self.csv_out = check_min_valid(min_valid), csv_out
         all_items = inst.all_items()
         self.items = [(iid, layout.names[found[iid]]) for iid in all_items if iid in found]
         self.scales = {iid: inst.response_scales[all_items[iid].response_scale] for iid, _ in self.items}
@@ -400,8 +400,10 @@ def _log_table(df: pd.DataFrame, columns: list, ints: tuple):
     for c in columns:
         if c in ints:
             arrays[c] = pa.array(df[c].to_numpy(dtype=np.int64), pa.int64())
-        else:
-            arrays[c] = pa.array([None if v is None else neutralise(str(v)) for v in df[c].tolist()], pa.string())
+        else:  # distinct texts neutralised once, then indexed back to the lines
+            codes, uniq = pd.factorize(df[c])
+            texts = np.array([neutralise(str(v)) for v in uniq] + [None], dtype=object)
+            arrays[c] = pa.array(texts[codes], pa.string())
     return pa.table(arrays)
 
 
@@ -416,6 +418,8 @@ def output_paths(out_path: Path) -> tuple[str, dict]:
     ext = out_path.suffix.lower()
     if ext not in (".csv", ".parquet"):
         raise EngageSurveyError(f"out_path must end in .csv or .parquet, got {out_path.name!r}")
+    if not out_path.parent.is_dir():
+        raise EngageSurveyError(f"the folder for {out_path.name!r} does not exist: {out_path.parent}")
     fmt = ext[1:]
     stem = out_path.with_suffix("")
     return fmt, {"scores": out_path, "reconciliation": Path(f"{stem}.reconciliation{ext}"),

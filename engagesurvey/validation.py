@@ -80,6 +80,8 @@ class ValidationReport(ResultMixin):
     invariance: object | None
     n: int
     notes: list = field(default_factory=list)
+    n_cfa: int | None = None  # rows the CFA used (of n); its excluded rows and reasons in cfa.excluded
+    n_invariance: int | None = None  # rows the invariance models used (missing group values also excluded)
 
     def fit_table(self) -> pd.DataFrame:
         """One row of CFA fit measures (and the invariance table's rows when run)."""
@@ -112,7 +114,13 @@ class ValidationReport(ResultMixin):
         return pd.DataFrame(rows).set_index("scale")
 
     def summary(self) -> str:
-        lines = [f"Validation of {self.instrument.id} v{self.instrument.version} (n = {self.n})", ""]
+        lines = [f"Validation of {self.instrument.id} v{self.instrument.version} (n = {self.n})"]
+        for what, used, fit in (("CFA", self.n_cfa, self.cfa), ("invariance", self.n_invariance,
+                                                                 _first_fit(self.invariance))):
+            if used is not None:
+                why = "; ".join(f"{k} {r}" for r, k in fit.excluded.items())
+                lines.append(f"  {what}: used {used} of {self.n} rows" + (f" (excluded: {why})" if why else ""))
+        lines.append("")
         for sv in self.scales.values():
             lines.append(sv.summary())
         lines += ["", "CFA model:", *("  " + ln for ln in self.cfa_model.splitlines())]
@@ -158,7 +166,11 @@ def validate(data, instrument, *, group=None, scales=None, estimator: str = "ML"
     """Validate an instrument on scored (or raw, readable) data; returns a :class:`ValidationReport`.
 
     ``data``: a ScoreResult, Responses, or a DataFrame of item codes. ``group``: a column (in the meta
-    data of a ScoreResult/Responses, or in the frame) to test invariance across.
+    data of a ScoreResult/Responses, or in the frame) to test invariance across; rows with a missing
+    group value are left out of the invariance models. ``missing`` ("listwise" or "fiml") is passed to
+    the CFA and the invariance models. The report's ``n`` is the number of rows given, ``n_cfa`` and
+    ``n_invariance`` the rows those models used (the excluded rows and reasons are in the notes and in
+    ``cfa.excluded``).
     """
     inst = load_instrument(instrument)
     items, meta = _items_frame(data, inst)
@@ -184,23 +196,32 @@ def validate(data, instrument, *, group=None, scales=None, estimator: str = "ML"
             if gcol is None:
                 raise EngageSurveyError(f"group column {group!r} is not in the data")
             gname = group if group not in used else f"{group}_group"
-            frame = items[used].assign(**{gname: gcol.astype(str).to_numpy()})
+            labels = gcol.astype(str).where(gcol.notna(), None)  # a missing group stays missing (excluded)
+            frame = items[used].assign(**{gname: labels.to_numpy(dtype=object)})
             try:
                 from .sem import invariance as _inv
 
-                inv = _inv(model, frame, gname, levels=invariance_levels, estimator=estimator)
+                inv = _inv(model, frame, gname, levels=invariance_levels, estimator=estimator, missing=missing)
             except EngageSurveyError as exc:
                 notes.append(f"invariance not estimated: {exc}")
     notes.extend(sorted({str(w.message) for w in caught}))
+    inv_fit = _first_fit(inv)
     return ValidationReport(instrument=inst, scales=results, cfa_model=model, cfa=fit, composite=comp,
-                            htmt=ht, invariance=inv, n=len(items), notes=notes)
+                            htmt=ht, invariance=inv, n=len(items), notes=notes,
+                            n_cfa=None if fit is None else sum(fit.nobs.values()),
+                            n_invariance=None if inv_fit is None else sum(inv_fit.nobs.values()))
+
+
+def _first_fit(inv):
+    """The first (configural) fit of an invariance result, or None."""
+    return None if inv is None else next(iter(inv.fits.values()), None)
 
 
 def _cfa(model, frame, estimator, missing):
+    """The CFA of ``frame`` (cfa counts, reports and warns about the rows it leaves out)."""
     from .sem import cfa
 
-    data = frame if missing != "listwise" else frame.dropna()
-    return cfa(model, data, estimator=estimator, missing="listwise" if missing == "listwise" else missing)
+    return cfa(model, frame, estimator=estimator, missing=missing)
 
 
 def _validate_scale(items: pd.DataFrame, inst: Instrument, sc, parallel_iter, seed) -> ScaleValidation:

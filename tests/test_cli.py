@@ -96,7 +96,7 @@ def test_score_stream_matches_in_memory(demo_dir, tmp_path):
 
 @pytest.mark.parametrize("extra,pattern", [
     (["report", "--group", "division"], "--group 'division' is not a column of the export"),
-    (["score", "--min-valid", "0"], "--min-valid 0: give a share in (0, 1) or a whole number of items"),
+    (["score", "--min-valid", "0"], "--min-valid 0: give a share in (0, 1] or a whole number of items"),
     (["score", "--min-valid", "2.5"], "--min-valid 2.5: give a share"),
 ])
 def test_option_mistakes_exit_2(demo_dir, tmp_path, extra, pattern):

@@ -67,6 +67,17 @@ def test_ranef_shape(d):
     assert abs(r.ranef["Intercept"].mean()) < 0.05
 
 
+@pytest.mark.parametrize(("random", "cols"), [(None, {"Intercept": "ri_intercept"}),
+                                             ("x", {"Intercept": "rs_intercept", "x": "rs_x"})])
+def test_ranef_matches_lme4(d, ref, random, cols):
+    """Conditional modes against lme4::ranef (REML); iterative fit, so 1e-4."""
+    r = multilevel(d, "y ~ x + w", "group", random=random)
+    R = ref["ranef"]
+    np.testing.assert_allclose(r.ranef.index.to_numpy(float), R["group"])
+    for ours, theirs in cols.items():
+        np.testing.assert_allclose(r.ranef[ours], R[theirs], atol=1e-4)
+
+
 def test_decompose(d):
     out = decompose(d, ["x", "m"], "group")
     gm = d.groupby("group")["x"].transform("mean")

@@ -33,6 +33,7 @@ def test_clm(d, ref):
     np.testing.assert_allclose(r.thresholds["se"], ref["theta_se"], atol=1e-6)
     assert r.loglik == pytest.approx(ref["loglik"], abs=1e-6)
     assert r.aic == pytest.approx(ref["aic"], abs=1e-6)
+    assert r.bic == pytest.approx(ref["bic"], abs=1e-6)
     np.testing.assert_allclose(r.coef["odds_ratio"], np.exp(ref["beta"]), rtol=1e-6)
     lo = np.exp(np.array(ref["beta"]) - 1.959963984540054 * np.array(ref["beta_se"]))
     np.testing.assert_allclose(r.coef["or_ci_lower"], lo, rtol=1e-6)
@@ -67,6 +68,7 @@ def test_unit_fixed_effects(ref):
     np.testing.assert_allclose(r.coef["se"], fe["beta_se"], atol=1e-5)
     np.testing.assert_allclose(r.thresholds["est"], fe["theta"], atol=1e-5)
     assert r.loglik == pytest.approx(fe["loglik"], abs=1e-5)
+    assert r.bic == pytest.approx(fe["bic"], abs=1e-4)
 
 
 def test_categorical_outcome_order():

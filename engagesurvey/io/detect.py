@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from . import google_forms, kobo, limesurvey, qualtrics, redcap, surveymonkey
-from ._layout import Layout, duration_from_column, generic_layout, GENERIC_DURATIONS
+from ._layout import Layout, generic_layout
 
 FORMATS = ("auto", "csv", "excel", "spss", "stata", "qualtrics", "google_forms", "kobo", "limesurvey",
            "redcap", "surveymonkey")
@@ -87,7 +87,7 @@ def platform_layout(grid: list, kind: str, fmt: str, name: str, *, dictionary=No
             return google_forms.layout(grid)
         return generic_layout(grid, base)
     if fmt in ("csv", "excel"):
-        return generic_layout(grid, base, duration=duration_from_column(GENERIC_DURATIONS))
+        return generic_layout(grid, base)
     strict = {"qualtrics": qualtrics.looks_like, "surveymonkey": surveymonkey.looks_like}
     if fmt in strict and not strict[fmt](grid):
         raise InputError(f"does not look like a {fmt} export (its header rows do not match); "

@@ -21,7 +21,6 @@ logged. Numeric response scales take numbers (a decimal comma is accepted when u
 
 from __future__ import annotations
 
-import csv
 import difflib
 import re
 from pathlib import Path
@@ -31,6 +30,7 @@ import yaml
 
 from ..errors import InputError
 from ..instrument import Instrument, normalise_label
+from .csvtext import read_text_grid
 
 _NUM = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _COMMA = re.compile(r"^[+-]?\d*,\d+$")
@@ -53,6 +53,8 @@ def load_mapping(mapping, instrument: Instrument) -> list:
         src = path.name
         if not path.exists():
             raise InputError("mapping file not found", file=str(path))
+        if path.is_dir():
+            raise InputError("mapping is a folder, not a mapping file (YAML or CSV)", file=str(path))
         if path.suffix.lower() in (".yaml", ".yml"):
             try:
                 raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
@@ -68,11 +70,8 @@ def load_mapping(mapping, instrument: Instrument) -> list:
                 raise InputError("a mapping file holds {column: item} pairs or a list of "
                                  "{column: ..., item: ...}", file=src)
         else:
-            try:
-                rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
-            except UnicodeDecodeError:
-                raise InputError("mapping file is not UTF-8 text", file=src) from None
-            head = [h.strip().casefold() for h in rows[0]] if rows else []
+            rows, _ = read_text_grid(path, src)  # encoding and delimiter as for the data files
+            head = [h.strip().casefold() for h in rows[0]]
             if "column" not in head or "item" not in head:
                 raise InputError("a CSV mapping needs the headings 'column' and 'item'", file=src,
                                  row=1)

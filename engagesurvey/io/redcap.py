@@ -66,6 +66,8 @@ def read_dictionary(path: Path) -> dict:
     name = path.name
     if not path.exists():
         raise InputError("REDCap data dictionary not found", file=str(path))
+    if path.is_dir():
+        raise InputError("dictionary is a folder, not a REDCap data dictionary file", file=str(path))
     rows, _ = read_text_grid(path, name)
     head = rows[0]
     if not head or head[0].strip() != DICT_HEADER:

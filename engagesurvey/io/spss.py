@@ -3,6 +3,8 @@
 Codes are kept as stored; value labels are recorded (``Responses.value_labels``) and used to read an
 answer whose code is not an option of the instrument but whose label is. User-defined missing values
 (SPSS discrete values and ranges, Stata extended missing ``.a``-``.z``) become NaN, each one logged.
+A missing string (stored by SPSS and Stata as ``""``) and a string of spaces become NaN, as an empty
+cell of a CSV file does.
 """
 
 from __future__ import annotations
@@ -26,19 +28,26 @@ def read_statfile(path: Path, name: str, kind: str):
         what = "Stata .dta" if kind == "stata" else "SPSS .sav"
         raise InputError(f"not a readable {what} file ({exc})", file=name) from None
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+    for col in frame.columns:  # a missing string is stored as "" (or spaces)
+        if pd.api.types.is_string_dtype(frame[col]):
+            frame[col] = frame[col].mask(frame[col].str.strip().eq(""))
     log: list[dict] = []
     labels = {c: dict(v) for c, v in (meta.variable_value_labels or {}).items()}
 
     def drop(col, mask, why):
+        """Set the cells in ``mask`` to NaN, one log record each; the message is built once per
+        distinct value (factorize) and indexed back to the rows, the records zipped from columns."""
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
         s = frame[col]
-        for r, v in zip(frame.index[mask], s[mask]):
-            lab = labels.get(col, {}).get(v)
-            shown = f"{v!r} ({lab})" if lab is not None else repr(v)
-            log.append({"row": int(r), "column": col, "value": v, "event": "user_missing",
-                        "message": f"{why} {shown} set to missing"})
+        values = s[mask]
+        where, uniq = pd.factorize(values)
+        col_labels = labels.get(col, {})
+        shown = [f"{v!r} ({col_labels[v]})" if col_labels.get(v) is not None else repr(v) for v in uniq.tolist()]
+        messages = np.array([f"{why} {x} set to missing" for x in shown], dtype=object)[where]
+        log.extend({"row": r, "column": col, "value": v, "event": "user_missing", "message": m}
+                   for r, v, m in zip(frame.index[mask].tolist(), values.tolist(), messages.tolist()))
         frame[col] = s.where(~mask)
 
     for col, ranges in (getattr(meta, "missing_ranges", None) or {}).items():

@@ -10,7 +10,14 @@ export) is read with its one header row.
 
 from __future__ import annotations
 
-from ._layout import Layout, cell_text, derived_keys, duration_between, unique_names
+from ._layout import (
+    Layout,
+    cell_text,
+    derived_keys,
+    duration_between,
+    generic_layout,
+    unique_names,
+)
 
 META = ("Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address",
         "First Name", "Last Name", "Custom Data 1")
@@ -42,10 +49,7 @@ def layout(grid) -> Layout:
     dur = duration_between(("Start Date",), ("End Date",))
     ids = ("Respondent ID",)
     if not two_header_rows(grid):
-        names = unique_names(r1, log)
-        return Layout(format="surveymonkey", names=names, headings=r1,
-                      keys=[derived_keys(h) for h in r1], n_header=1, log=log, id_candidates=ids,
-                      duration=dur)
+        return generic_layout(grid, "surveymonkey", id_candidates=ids, duration=dur)
     headings, keys, question = [], [], ""
     for q, sub in zip(r1, r2):
         if q:

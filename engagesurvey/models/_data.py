@@ -25,6 +25,21 @@ def as_list(cols) -> list[str]:
     return list(cols)
 
 
+def check_int(name: str, value, lo: int) -> int:
+    """``value`` as an int >= ``lo`` (booleans and floats refused), or a one-line error."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
+        raise EngageSurveyError(f"{name} must be an integer >= {lo}, got {value!r}")
+    return int(value)
+
+
+def check_level(value, name: str = "ci") -> float:
+    """A confidence level strictly between 0 and 1, or a one-line error."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not 0 < value < 1:
+        raise EngageSurveyError(f"{name} must be a level in (0, 1) such as 0.95, got {value!r}")
+    return float(value)
+
+
 def check_columns(data: pd.DataFrame, cols: Sequence[str], what: str = "column") -> None:
     missing = [c for c in cols if c not in data.columns]
     if missing:

@@ -30,7 +30,7 @@ from scipy import stats
 
 from .._results import ResultMixin
 from ..errors import EngageSurveyError
-from ._data import check_columns, check_frame, fmt_table
+from ._data import check_columns, check_frame, check_int, check_level, fmt_table
 
 _IQR_Z = stats.norm.ppf(0.75) - stats.norm.ppf(0.25)
 
@@ -104,6 +104,7 @@ def did_2x2(data, y, treated, post, *, cluster=None, ci=0.95) -> DiDResult:
     ``treated`` and ``post`` are 0/1 (or boolean) columns. ``cluster``: a column of cluster ids (e.g. unit)
     for CR1 SEs with G - 1 df. Checked against R ``lm`` + a hand CR1 sandwich (tests/reference/did.R).
     """
+    ci = check_level(ci)
     data = check_frame(data)
     cols = [y, treated, post] + ([cluster] if cluster else [])
     check_columns(data, cols)
@@ -192,6 +193,8 @@ def event_study(data, y, unit, time, first_treated, *, leads=4, lags=4, referenc
     same hand CR1 sandwich. Under staggered adoption with heterogeneous effects these coefficients mix
     groups (Sun & Abraham 2021): prefer :func:`callaway_santanna`'s dynamic aggregation.
     """
+    ci = check_level(ci)
+    leads, lags = check_int("leads", leads, 0), check_int("lags", lags, 0)
     df = _panel(data, y, unit, time, first_treated, balanced=False)
     treated = df["g"] > 0
     if not treated.any():
@@ -326,6 +329,9 @@ def callaway_santanna(data, y, unit, time, first_treated, *, control="never", an
     """
     if control not in ("never", "notyet"):
         raise EngageSurveyError(f"control must be 'never' or 'notyet', got {control!r}")
+    anticipation = check_int("anticipation", anticipation, 0)
+    n_boot = check_int("n_boot", n_boot, 2)
+    ci = check_level(ci)
     df = _panel(data, y, unit, time, first_treated, balanced=True)
     times = np.sort(df["time"].unique())
     first = df.groupby("unit")["g"].first()
@@ -362,6 +368,9 @@ def callaway_santanna(data, y, unit, time, first_treated, *, control="never", an
             psi = n / treat.sum() * treat * (dY - mt) - n / ctrl.sum() * ctrl * (dY - mc)
             cells.append((g, t, mt - mc, t < g - anticipation))
             psis.append(psi)
+    if not cells:
+        raise EngageSurveyError("no group-time cell has a base period and a control group: too few periods "
+                                f"before treatment (anticipation = {anticipation}) or no control units")
     Psi = np.column_stack(psis)
     att = np.array([c[2] for c in cells])
     rng = np.random.default_rng(seed)

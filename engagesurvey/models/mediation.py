@@ -33,7 +33,7 @@ from scipy import stats
 from .._results import ResultMixin
 from ..errors import EngageSurveyError
 from . import _bootstrap as bt
-from ._data import as_list, fmt_table, numeric_frame, ols
+from ._data import as_list, check_int, check_level, fmt_table, numeric_frame, ols
 
 CI_METHODS = ("percentile", "bca", "montecarlo")
 
@@ -84,6 +84,8 @@ class MediationResult(ResultMixin):
 
 
 def _validate(data, x, m, y, covariates, n_boot, ci, ci_method, cluster, serial):
+    if not isinstance(m, str) and not (isinstance(m, (list, tuple)) and all(isinstance(v, str) for v in m)):
+        raise EngageSurveyError(f"m must be a column name or a list of column names, got {m!r}")
     ms = as_list(m)
     if not ms:
         raise EngageSurveyError("mediation needs at least one mediator (m)")
@@ -97,10 +99,8 @@ def _validate(data, x, m, y, covariates, n_boot, ci, ci_method, cluster, serial)
         raise EngageSurveyError(f"a column plays two roles in the model: {', '.join(sorted(map(str, dup)))}")
     if serial and not 2 <= len(ms) <= 4:
         raise EngageSurveyError(f"serial mediation needs 2 to 4 mediators, got {len(ms)}")
-    if not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
-        raise EngageSurveyError(f"n_boot must be an integer >= 2, got {n_boot!r}")
-    if not 0 < ci < 1:
-        raise EngageSurveyError(f"ci must be a level in (0, 1), got {ci!r}")
+    check_int("n_boot", n_boot, 2)
+    check_level(ci)
     if ci_method not in CI_METHODS:
         raise EngageSurveyError(f"ci_method must be one of {', '.join(CI_METHODS)}, got {ci_method!r}")
     p_max = 2 + len(ms) + len(cov)

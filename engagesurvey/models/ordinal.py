@@ -145,7 +145,7 @@ def _lab(c) -> str:
     return str(c)
 
 
-def _outcome_codes(y: pd.Series):
+def _outcome_codes(y: pd.Series, name=None):
     if isinstance(y.dtype, pd.CategoricalDtype):
         cats = list(y.cat.categories)
         codes = y.cat.codes.to_numpy()
@@ -153,8 +153,34 @@ def _outcome_codes(y: pd.Series):
         cats = [cats[i] for i in present]
         codes = np.searchsorted(present, codes)
         return codes, cats
-    cats = sorted(pd.unique(y))
+    try:
+        cats = sorted(pd.unique(y))
+    except TypeError:
+        kinds = {}
+        for v in pd.unique(y):
+            kinds.setdefault(isinstance(v, str), v)
+        raise EngageSurveyError(f"outcome column {name!r} mixes text and numbers (e.g. {kinds.get(False)!r} and "
+                                f"{kinds.get(True)!r}): its categories cannot be ordered; recode it or make it "
+                                "an ordered Categorical") from None
     return np.searchsorted(np.asarray(cats), y.to_numpy()), cats
+
+
+SEPARATION_SE = 100.0  # SE of a log-odds ratio per SD of the predictor beyond which the fit is degenerate
+
+
+def _check_separation(formula, ll, se, Xd, J):
+    """Raise when the maximum likelihood estimate does not exist (complete or quasi-complete separation:
+    a predictor orders the categories perfectly, the estimate runs off to infinity). Signs, as R's
+    ``clm`` warnings: log-likelihood ~0 (every rating fitted with probability 1), a non-finite
+    covariance, or an SE above ``SEPARATION_SE`` log-odds per SD of its predictor."""
+    sd = Xd.std(ddof=1).to_numpy(float)
+    se_sd = se[J:] * sd
+    bad = [nm for nm, v in zip(Xd.columns, se_sd) if not np.isfinite(v) or v > SEPARATION_SE]
+    if ll > -1e-6 or not np.all(np.isfinite(se[:J])) or bad:
+        which = f" (predictor(s) {', '.join(map(repr, bad))})" if bad else ""
+        raise EngageSurveyError(f"formula {formula!r}: complete separation{which}: the predictors order the "
+                                f"outcome categories (almost) perfectly (logLik {ll:.3g}), so the estimates are "
+                                "infinite and their SEs meaningless; merge categories or drop the predictor")
 
 
 def ordinal_logit(data, formula: str | None = None, *, y: str | None = None, x=None, fixed_effects=None,
@@ -212,7 +238,7 @@ def ordinal_logit(data, formula: str | None = None, *, y: str | None = None, x=N
     Xd = X.drop(columns=["Intercept"], errors="ignore")
     if Xd.shape[1] == 0:
         raise EngageSurveyError(f"formula {formula!r} has no predictors")
-    yc, cats = _outcome_codes(yser.loc[X.index])
+    yc, cats = _outcome_codes(yser.loc[X.index], lhs)
     K = len(cats)
     if K < 2:
         raise EngageSurveyError(f"outcome {lhs!r} has {K} category in the complete rows; need at least 2")
@@ -236,9 +262,11 @@ def ordinal_logit(data, formula: str | None = None, *, y: str | None = None, x=N
         raise EngageSurveyError(f"too few complete rows ({n}) for {p + K - 1} parameters")
     phi, ll, cov = _fit_clm(yc, Xv, None, K)
     J = K - 1
-    se = np.sqrt(np.diag(cov))
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(np.diag(cov))
     names = list(Xd.columns)
     k = len(names)
+    _check_separation(formula, ll, se[:J + k], Xd, J)
     zc = stats.norm.ppf(0.5 + ci / 2)
     b, sb = phi[J:J + k], se[J:J + k]
     coef = pd.DataFrame({"est": b, "se": sb, "z": b / sb, "pvalue": 2 * stats.norm.sf(np.abs(b / sb)),

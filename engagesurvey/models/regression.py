@@ -22,7 +22,7 @@ from scipy import stats
 
 from .._results import ResultMixin
 from ..errors import EngageSurveyError
-from ._data import check_columns, design, fmt_table, ols
+from ._data import check_columns, check_frame, check_level, design, fmt_table, ols
 
 ROBUST = (None, "HC3")
 
@@ -107,8 +107,8 @@ def regression(data, formula: str, *, robust: str | None = None, cluster: str | 
     """
     if robust not in ROBUST:
         raise EngageSurveyError(f"robust must be None or 'HC3', got {robust!r}")
-    if not 0 < ci < 1:
-        raise EngageSurveyError(f"ci must be a level in (0, 1), got {ci!r}")
+    ci = check_level(ci)
+    data = check_frame(data)
     if cluster is not None:
         check_columns(data, [cluster], "cluster column")
         data = data[data[cluster].notna()]

@@ -35,6 +35,7 @@ import pandas as pd
 
 from .._results import ResultMixin
 from ..errors import EngageSurveyError
+from ..safe import safe_frame
 from ..models.multilevel import multilevel
 
 TYPES = ("positive deviant", "negative deviant", "typical")
@@ -62,7 +63,7 @@ class CaseSelection(ResultMixin):
     def to_csv(self, path) -> Path:
         """Write the sampling frame (no respondent ids) as UTF-8 CSV."""
         path = Path(path)
-        self.frame.to_csv(path, index=False, encoding="utf-8")
+        safe_frame(self.frame).to_csv(path, index=False, encoding="utf-8")
         return path
 
     def summary(self) -> str:
@@ -100,6 +101,10 @@ def select_cases(scores: pd.DataFrame, outcome: str = "we", group: str = "unit",
         raise EngageSurveyError(f"select_cases: n_per_type must be a whole number >= 1, got {n_per_type!r}")
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     need = [outcome, group, *([stratum] if stratum else []), *covariates]
+    twice = [c for c in dict.fromkeys(need) if need.count(c) > 1]
+    if twice:
+        raise EngageSurveyError(f"select_cases: column {twice[0]!r} is given for two roles (outcome, group, "
+                                "stratum, covariates must be different columns)")
     for c in need:
         if c not in scores.columns:
             raise EngageSurveyError(f"select_cases: column {c!r} not found")

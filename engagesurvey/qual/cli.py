@@ -10,24 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from ..errors import EngageSurveyError
+from ..safe import safe_frame
+from .imports import read_table
 
 TEXT = {
     "suggested": {"id": "Kode usulan (tahap awal; BUKAN pengodean akhir, tinjau setiap usulan)",
                   "en": "Suggested codes (first pass; NOT final coding, review every suggestion)"},
     "wrote": {"id": "Ditulis", "en": "Wrote"},
 }
-
-
-def _read_table(path: str) -> pd.DataFrame:
-    p = Path(path)
-    if not p.exists():
-        raise EngageSurveyError(f"{p}: file not found")
-    if p.suffix.lower() in (".xlsx", ".xls"):
-        return pd.read_excel(p)
-    return pd.read_csv(p, encoding="utf-8-sig")
 
 
 def register(main_group: click.Group) -> click.Group:
@@ -75,7 +67,7 @@ def register(main_group: click.Group) -> click.Group:
             d = Path(out_dir)
             d.mkdir(parents=True, exist_ok=True)
             p = d / "agreement_by_code.csv"
-            res.by_code.to_csv(p)
+            safe_frame(res.by_code).to_csv(p)
             out.print(f"{TEXT['wrote'][lang]} {p}", highlight=False)
 
     @qual.command("code")
@@ -90,7 +82,7 @@ def register(main_group: click.Group) -> click.Group:
         """Suggest codes for open-ended answers (first pass; a human must review them)."""
         from .coder import first_pass_code
 
-        frame = _read_table(texts)
+        frame = read_table(texts, as_text=False)
         for c in [text_column] + ([id_column] if id_column else []):
             if c not in frame.columns:
                 raise EngageSurveyError(f"{texts}: column {c!r} not found")
@@ -102,7 +94,7 @@ def register(main_group: click.Group) -> click.Group:
         d = Path(out_dir)
         d.mkdir(parents=True, exist_ok=True)
         for name, table in (("suggested_codes.csv", sug.codes()), ("suggested_rules.csv", sug.suggestions)):
-            table.to_csv(d / name, index=False)
+            safe_frame(table).to_csv(d / name, index=False)
             out.print(f"{TEXT['wrote'][lang]} {d / name}", highlight=False)
 
     @qual.command("cases")
@@ -119,7 +111,7 @@ def register(main_group: click.Group) -> click.Group:
         """Interview sampling frame: positive/negative deviant and typical units per stratum."""
         from .cases import select_cases
 
-        frame = _read_table(scores)
+        frame = read_table(scores, as_text=False)
         with err.status("Fitting the multilevel model"):
             res = select_cases(frame, outcome, group, stratum or None, n_per_type=n_per_type, seed=seed,
                                out=out_file)

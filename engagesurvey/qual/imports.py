@@ -92,19 +92,27 @@ def _find(columns, names):
     return None
 
 
-def _read_table(path: Path, sheet) -> pd.DataFrame:
-    if not path.exists():
+def read_table(path, sheet=0, *, as_text: bool = True) -> pd.DataFrame:
+    """A CSV (any delimiter) or Excel sheet, or an :class:`InputError` naming the file.
+
+    ``as_text``: every cell as a string, blanks as ``""`` (coded exports); otherwise pandas' own
+    types, blanks missing (score tables).
+    """
+    path = Path(path)
+    if not path.is_file():
         raise InputError("file not found", file=str(path))
     suffix = path.suffix.lower()
+    dtype = str if as_text else None
     try:
         if suffix in (".xlsx", ".xlsm", ".xls"):
-            frame = pd.read_excel(path, sheet_name=sheet, dtype=str)
+            frame = pd.read_excel(path, sheet_name=sheet, dtype=dtype)
         else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+            frame = pd.read_csv(path, dtype=dtype, keep_default_na=not as_text, encoding="utf-8-sig",
                                 sep=None, engine="python")
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the file: {str(exc).splitlines()[0]}", file=str(path)) from None
-    frame = frame.fillna("")
+    if as_text:
+        frame = frame.fillna("")
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 
@@ -162,7 +170,7 @@ def read_coded(path, *, format: str = "auto", codebook=None, known_ids=None, cod
                          format=", ".join(dict.fromkeys(p.format for p in parts)),
                          notes=[n for p in parts for n in p.notes])
     path = Path(path)
-    frame = _read_table(path, sheet)
+    frame = read_table(path, sheet)
     fmt = detect_format(frame) if format == "auto" else format
     cb = load_codebook(codebook) if codebook is not None else None
     default_coder = coder if coder is not None else path.stem

@@ -37,6 +37,7 @@ from scipy import special, stats
 
 from .._results import ResultMixin
 from ..errors import EngageSurveyError
+from .imports import read_table
 
 META_VALUES = ("confirms", "expands", "diverges")
 COMMENT_FLOOR = 5
@@ -148,9 +149,7 @@ def _read_meta(meta, themes) -> dict:
         return {}
     if isinstance(meta, (str, Path)):
         path = Path(meta)
-        if not path.exists():
-            raise EngageSurveyError(f"{path}: meta-inference file not found")
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        frame = read_table(path)  # a clear error for a missing or unreadable file
         cols = {c.strip().lower(): c for c in frame.columns}
         if "theme" not in cols or "meta_inference" not in cols:
             raise EngageSurveyError(f"{path}: a meta-inference CSV needs columns theme, meta_inference (, note)")

@@ -58,6 +58,13 @@ def check_min_group(min_group) -> int:
     return int(min_group)
 
 
+def mask_small_groups(labels: pd.Series, min_group: int = DEFAULT_MIN_GROUP) -> pd.Series:
+    """``labels`` with every group of fewer than ``min_group`` rows set to missing, so an analysis run
+    by group (invariance, case selection) can neither show such a group nor name it in a message."""
+    sizes = labels.map(labels.value_counts())
+    return labels.where(sizes >= min_group)
+
+
 def check_no_ids(frame: pd.DataFrame, name: str = "table", *, extra: Sequence[str] = ()) -> None:
     """Raise if ``frame`` has a respondent-id column (by name, or one of ``extra``)."""
     banned = ID_COLUMNS | {str(e).lower() for e in extra}

@@ -10,6 +10,8 @@ through :mod:`engagesurvey.report.anonymity`; every user-supplied text is escape
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as _dt
 import hashlib
 import importlib.metadata as _md
@@ -239,11 +241,15 @@ def build_report(result, out_dir, *, langs=("id", "en"), source=None, group="age
     validations = []
     if validate:
         inv_group = group if group in result.meta.columns else None
+        published = result  # invariance only across groups that may be shown
+        if inv_group is not None:
+            meta = result.meta.assign(**{inv_group: anonymity.mask_small_groups(result.meta[inv_group], k)})
+            published = dataclasses.replace(result, meta=meta)
         for part in getattr(inst, "parts", {inst.id: inst.version}):
             part_inst = inst if part == inst.id else load_instrument(part)
             if part_inst.scales:
                 step(f"validate {part}")
-                validations.append(do_validate(result, part_inst, group=inv_group, seed=seed))
+                validations.append(do_validate(published, part_inst, group=inv_group, seed=seed))
     hyp_report = hypotheses
     if test and hyp_report is None:
         step("hypotheses")

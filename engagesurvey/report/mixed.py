@@ -333,6 +333,8 @@ def _cases(scores, meta_df, outcome, group, stratum, n_per_type, seed, k, notes)
         return None
     cols = [group] + ([stratum] if stratum is not None else [])
     frame = pd.concat([meta_df[cols].reset_index(drop=True), scores[[outcome]].reset_index(drop=True)], axis=1)
+    if stratum is not None:  # a stratum too small to show is left out (its notes would name it)
+        frame[stratum] = anonymity.mask_small_groups(frame[stratum], k)
     try:
         sel = select_cases(frame, outcome=outcome, group=group, stratum=stratum, n_per_type=n_per_type, seed=seed,
                            min_unit_size=k)

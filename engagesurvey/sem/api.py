@@ -45,7 +45,9 @@ def cfa(model: str, data=None, *, estimator="ML", ordered=None, group=None, grou
         the scale factors and latent means of groups 2+ as lavaan does).
     missing : {"listwise", "fiml"}
         "fiml" (lavaan's ``missing = "ml"``): casewise likelihood, standard errors from the observed
-        information, h1 by EM.
+        information, h1 by EM. Rows left out (listwise: a missing value on a model variable; FIML: no
+        observed value; any estimator: a missing group value) are counted in ``.ntotal``/``.excluded``
+        and ``summary()`` ("Used N / Total M", as lavaan), and a warning names the counts and reasons.
     sample_cov, sample_nobs : covariance matrix with the n-1 denominator (as lavaan's ``sample.cov``;
         rescaled internally by (n-1)/n) and the number of observations.
     std_lv : bool

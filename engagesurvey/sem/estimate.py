@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._prep import check_finite
 from ..errors import EngageSurveyError, ModelSyntaxError
 from . import fiml as _fiml
 from .fit import fit_measures, srmr
@@ -47,7 +48,12 @@ class Engine:
 
 
 def _prepare(formulas, data, group, missing, sample_cov, sample_nobs, sample_mean=None):
-    """Return (ov names in model order, group labels, list of GroupData)."""
+    """Return (ov names in model order, group labels, list of GroupData, row accounting).
+
+    The row accounting is ``(total rows of data or None, {reason: rows excluded})`` (lavaan's
+    "Used / Total"); rows are excluded for a missing group value, for a missing value on the model's
+    variables (listwise) or for no observed value on them (FIML), with a warning naming the counts.
+    """
     from .partable import Names
 
     names = Names(formulas)
@@ -57,11 +63,11 @@ def _prepare(formulas, data, group, missing, sample_cov, sample_nobs, sample_mea
     if data is not None and hasattr(data, "cov") and hasattr(data, "n") and not isinstance(data, pd.DataFrame):
         if missing != "listwise":
             raise EngageSurveyError("missing='fiml' needs the raw data; a Moments object holds complete rows only")
-        return _from_moments(ov, data, group)
+        return (*_from_moments(ov, data, group), (None, {}))
     if data is None:
         if sample_nobs is None:
             raise EngageSurveyError("sample_cov needs sample_nobs (the number of observations)")
-        return ov, [None], [_from_cov(ov, sample_cov, int(sample_nobs), sample_mean)]
+        return ov, [None], [_from_cov(ov, sample_cov, int(sample_nobs), sample_mean)], (None, {})
     if not isinstance(data, pd.DataFrame):
         raise EngageSurveyError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     missing_cols = [v for v in ov if v not in data.columns]
@@ -79,6 +85,7 @@ def _prepare(formulas, data, group, missing, sample_cov, sample_nobs, sample_mea
             s = conv
         frame[v] = s.astype(float).to_numpy()
     Y = data[ov].to_numpy(dtype=float) if numeric else np.column_stack([frame[v] for v in ov])
+    check_finite(Y, ov, data.index, "data")
     if group is not None:
         if group not in data.columns:
             raise EngageSurveyError(f"group column {group!r} is not a column of the data")
@@ -87,6 +94,7 @@ def _prepare(formulas, data, group, missing, sample_cov, sample_nobs, sample_mea
         labels = list(pd.unique(data[group].dropna()))
     else:
         gcol, keep, labels = np.zeros(len(data), dtype=object), np.ones(len(data), bool), [None]
+    excluded = row_exclusions(keep, Y, group, missing)
     out = []
     for lab in labels:
         sel = keep & ((gcol == lab) if group is not None else True)
@@ -108,7 +116,27 @@ def _prepare(formulas, data, group, missing, sample_cov, sample_nobs, sample_mea
             pats = _fiml.patterns(Yg)
             mu, sig, _ = _fiml.em_h1(Yg, pats)
             out.append(GroupData(len(Yg), sig, mu, _fiml.blocks(Yg, pats), data=Yg, patterns=pats))
-    return ov, labels, out
+    return ov, labels, out, (len(data), excluded)
+
+
+def row_exclusions(keep, Y, group, missing, stacklevel=5) -> dict:
+    """{reason: number of rows excluded} for rows of ``Y`` (model variables) outside ``keep`` (a missing
+    group value) or, among the kept rows, with a missing value (listwise) or with every model variable
+    missing (FIML); warns naming the counts and reasons when any row is excluded."""
+    nan = np.isnan(Y)
+    incomplete = nan.any(axis=1) if missing == "listwise" else nan.all(axis=1)
+    excluded = {}
+    if (~keep).sum():
+        excluded[f"with a missing value of group column {group!r}"] = int((~keep).sum())
+    if (keep & incomplete).sum():
+        reason = ("with a missing value on a model variable (listwise deletion)" if missing == "listwise"
+                  else "with no observed value on the model's variables")
+        excluded[reason] = int((keep & incomplete).sum())
+    if excluded:
+        n_out = sum(excluded.values())
+        detail = "; ".join(f"{v} {k}" for k, v in excluded.items())
+        warnings.warn(f"{n_out} of {len(Y)} rows were not used: {detail}", stacklevel=stacklevel)
+    return excluded
 
 
 def _from_moments(ov, moments, group):
@@ -224,7 +252,7 @@ def fit_model(model: str, data=None, *, estimator="ML", ordered=None, group=None
         raise EngageSurveyError("estimator MLR needs the raw data (not sample_cov or Moments)")
     if est_name == "MLR" and missing == "fiml":
         raise EngageSurveyError("MLR with missing='fiml' is not available yet")
-    ov, labels, groups = _prepare(formulas, data, group, missing, sample_cov, sample_nobs)
+    ov, labels, groups, (ntotal, excluded) = _prepare(formulas, data, group, missing, sample_cov, sample_nobs)
     ngroups = len(labels)
     if meanstructure is None:
         meanstructure = any(f.op == "~1" for f in formulas) or ngroups > 1 or missing == "fiml"
@@ -266,7 +294,7 @@ def fit_model(model: str, data=None, *, estimator="ML", ordered=None, group=None
     return SEMResult(estimates=table, fit_measures=fm, estimator=est_name,
                      nobs={lab: g.n for lab, g in zip(labels, groups)}, converged=True, iterations=iters,
                      vcov=pd.DataFrame(vcov, index=free_names, columns=free_names), partable=pt,
-                     model=model, _engine=engine)
+                     model=model, ntotal=ntotal, excluded=excluded, _engine=engine)
 
 
 def _free_names(pt, npar):

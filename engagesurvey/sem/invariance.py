@@ -55,6 +55,22 @@ def lrt_difference(fm0: dict, fm1: dict, scaled: bool) -> tuple[float, float, fl
     return float(d_chi), float(d_df), p
 
 
+def _check_groups(data, group) -> None:
+    """Raise unless ``group`` names a column of ``data`` (or the Moments' groups) with >= 2 groups."""
+    if group is None or group is False:
+        raise EngageSurveyError("invariance needs group: the column whose groups are compared")
+    if isinstance(data, pd.DataFrame):
+        if group not in data.columns:
+            raise EngageSurveyError(f"group column {group!r} is not a column of the data")
+        values = pd.unique(data[group].dropna())
+    else:  # a Moments object: its groups, or the listed ones
+        values = list(group) if isinstance(group, (list, tuple)) else list(getattr(data, "groups", None) or {})
+    if len(values) < 2:
+        raise EngageSurveyError(f"invariance needs at least 2 groups, but group column {group!r} has "
+                                f"{len(values)} distinct non-missing value(s)"
+                                + (f": {values[0]!r}" if len(values) else ""))
+
+
 def invariance(model: str, data, group: str, *, levels=None, estimator="ML", ordered=None,
                missing="listwise", cfi_cut: float = -0.01, rmsea_cut: float = 0.015) -> InvarianceResult:
     """Fit the invariance sequence and compare each level with the one before (``lavTestLRT``).
@@ -69,7 +85,8 @@ def invariance(model: str, data, group: str, *, levels=None, estimator="ML", ord
     loadings), ``delta_chisq`` from lavTestLRT's scaled-shifted ``satorra.2000`` test, extra columns
     chisq_scaled cfi_scaled tli_scaled rmsea_scaled cfi_robust rmsea_robust (NaN where lavaan reports NA),
     deltas from the scaled CFI/RMSEA. Checked against ``lavaan::cfa(..., group, group.equal)`` and
-    ``lavTestLRT`` (lavaan 0.6-14).
+    ``lavTestLRT`` (lavaan 0.6-14). A group column with fewer than 2 distinct non-missing values is an
+    error (there is nothing to compare).
     """
     if group is True:  # a Moments object carries its own group column
         group = getattr(data, "group", None) or group
@@ -88,6 +105,7 @@ def invariance(model: str, data, group: str, *, levels=None, estimator="ML", ord
             raise EngageSurveyError(f"unknown invariance level {lv!r}; use {', '.join(table_of)}")
     if len(levels) == 0:
         raise EngageSurveyError("levels is empty")
+    _check_groups(data, group)
     scaled = est == "MLR"
     wls = est == "WLSMV"
     fits = {lv: fit_model(model, data, estimator=est, ordered=ordered if wls else None, group=group,

@@ -11,9 +11,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
+from .._prep import numeric_frame
 from ..errors import EngageSurveyError
 from .syntax import parse_model
 
@@ -28,6 +31,9 @@ def composite(sem_result) -> pd.DataFrame:
         raise EngageSurveyError("composite() needs a result of engagesurvey.sem.cfa / sem")
     if len(engine.groups) != 1:
         raise EngageSurveyError("composite() supports single-group models only")
+    if sem_result.estimator == "WLSMV":
+        raise EngageSurveyError("composite() is not implemented for ordered indicators (WLSMV): composite "
+                                "reliability from the polychoric model (semTools' ordinal omega) is not available")
     mdl = engine.model
     M = mdl.matrices(engine.x, 0)
     lam, psi = M["lambda"], M["psi"]
@@ -49,8 +55,9 @@ def composite(sem_result) -> pd.DataFrame:
 def htmt(data: pd.DataFrame, model: str, *, kind: str = "htmt2") -> pd.DataFrame:
     """Heterotrait-monotrait ratio matrix (factors x factors) from data and a measurement model.
 
-    Correlations are Pearson on the rows complete on the model's indicators (lavCor, listwise),
-    in absolute value. Checked against ``semTools::htmt(model, data)`` (``htmt2 = TRUE``) and
+    Correlations are Pearson on the rows complete on the model's indicators (lavCor, listwise; a warning
+    counts the rows left out), in absolute value. Non-numeric or infinite cells raise an error naming
+    the column, row and value. Checked against ``semTools::htmt(model, data)`` (``htmt2 = TRUE``) and
     ``htmt2 = FALSE``.
     """
     if kind not in ("htmt2", "htmt"):
@@ -67,7 +74,14 @@ def htmt(data: pd.DataFrame, model: str, *, kind: str = "htmt2") -> pd.DataFrame
     miss = [v for v in cols if v not in data.columns]
     if miss:
         raise EngageSurveyError(f"variable {miss[0]!r} in the model is not a column of the data")
-    X = data[cols].apply(pd.to_numeric, errors="coerce").dropna().to_numpy(float)
+    frame = numeric_frame(data[cols], what="htmt: data")
+    complete = frame.notna().all(axis=1).to_numpy()
+    if not complete.all():
+        warnings.warn(f"htmt: {int((~complete).sum())} of {len(frame)} rows with a missing value on the "
+                      "model's indicators were not used (listwise deletion)", stacklevel=2)
+    X = frame.to_numpy(float)[complete]
+    if len(X) < 3:
+        raise EngageSurveyError(f"htmt needs at least 3 rows complete on the model's indicators, got {len(X)}")
     R = pd.DataFrame(np.abs(np.corrcoef(X, rowvar=False)), index=cols, columns=cols)
 
     def avg(block: np.ndarray) -> float:

@@ -26,7 +26,9 @@ class SEMResult(ResultMixin):
 
     ``estimates``: one row per parameter (lhs op rhs group est se z pvalue ci_lower ci_upper std_lv
     std_all); ``fit_measures``: dict of lavaan's ``fitMeasures`` (snake_case); ``modindices()`` gives
-    lavaan's modification indices.
+    lavaan's modification indices. ``nobs``: rows used per group; ``ntotal``: rows of the data given
+    (None when fitted from moments/``sample_cov``) and ``excluded``: {reason: rows not used} (lavaan's
+    "Used / Total").
     """
 
     estimates: pd.DataFrame
@@ -38,6 +40,8 @@ class SEMResult(ResultMixin):
     vcov: pd.DataFrame
     partable: pd.DataFrame = field(repr=False)
     model: str = ""
+    ntotal: int | None = None
+    excluded: dict = field(default_factory=dict)
     _engine: object = field(default=None, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
@@ -64,6 +68,11 @@ class SEMResult(ResultMixin):
         for g, n in self.nobs.items():
             label = "Number of observations" if g is None else f"Number of observations [{g}]"
             lines.append(f"  {label:<40}{n:>16}")
+        if self.ntotal is not None:
+            used = f"Used {sum(self.nobs.values())} / Total {self.ntotal}"
+            lines.append(f"  {'Rows of the data':<26}{used:>30}")
+            for reason, k in self.excluded.items():
+                lines.append(f"    excluded: {k} {reason}")
         lines += ["", "Model Test User Model:", ""]
         lines.append(f"  Test statistic{fm['chisq']:>42.3f}")
         lines.append(f"  Degrees of freedom{int(fm['df']):>38}")

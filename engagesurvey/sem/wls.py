@@ -35,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._prep import check_finite
 from ..errors import ConvergenceError, EngageSurveyError
 from .categorical import CatStats, cat_stats, ordered_codes
 from .ml import GroupData, check_identification, start_values
@@ -168,8 +169,11 @@ class CatModel(Model):
 
 
 # ----------------------------------------------------------------------------------- estimation
-def prepare_ordered(data: pd.DataFrame, ov: list, group, ordered) -> tuple[list, list]:
-    """Group labels and per-group :class:`CatStats` (listwise complete rows of the model's variables)."""
+def prepare_ordered(data: pd.DataFrame, ov: list, group, ordered) -> tuple[list, list, tuple]:
+    """Group labels, per-group :class:`CatStats` (listwise complete rows of the model's variables) and the
+    row accounting ``(total rows, {reason: rows excluded})`` (see ``estimate.row_exclusions``)."""
+    from .estimate import row_exclusions
+
     if not isinstance(data, pd.DataFrame):
         raise EngageSurveyError("ordered indicators need the raw data as a DataFrame")
     miss = [v for v in ov if v not in data.columns]
@@ -193,6 +197,7 @@ def prepare_ordered(data: pd.DataFrame, ov: list, group, ordered) -> tuple[list,
             raise EngageSurveyError(f"column {v!r} is not numeric (row {bad.index[0]!r}, value {bad.iloc[0]!r})")
         cols[v] = np.asarray(conv, dtype=float)
     Y = np.column_stack([cols[v] for v in ov])
+    check_finite(Y, ov, data.index, "data")
     if group is not None:
         if group not in data.columns:
             raise EngageSurveyError(f"group column {group!r} is not a column of the data")
@@ -201,6 +206,7 @@ def prepare_ordered(data: pd.DataFrame, ov: list, group, ordered) -> tuple[list,
         labels = list(pd.unique(data[group].dropna()))
     else:
         keep, gcol, labels = np.ones(len(data), bool), None, [None]
+    excluded = row_exclusions(keep, Y, group, "listwise", stacklevel=6)
     complete = keep & ~np.isnan(Y).any(axis=1)
     codes, nlev = ordered_codes(Y[complete], ov)
     gsel = None if gcol is None else gcol[complete]
@@ -211,7 +217,7 @@ def prepare_ordered(data: pd.DataFrame, ov: list, group, ordered) -> tuple[list,
             raise EngageSurveyError(f"too few complete rows ({len(C)}) for {len(ov)} variables"
                                     + (f" in group {lab!r}" if lab is not None else ""))
         stats.append(cat_stats(C, nlev, ov, group=lab))
-    return labels, stats
+    return labels, stats, (len(data), excluded)
 
 
 def _objective(model: CatModel, x, stats, fg):
@@ -339,7 +345,7 @@ def fit_wlsmv(model: str, data, formulas, *, ordered, group, group_equal, std_lv
     if any(f.op == "~1" for f in formulas):
         raise EngageSurveyError("intercepts (~1) cannot be given for ordered indicators (they are fixed to 0)")
     ov = names.ov
-    labels, stats = prepare_ordered(data, ov, group, ordered)
+    labels, stats, (ntotal, excluded) = prepare_ordered(data, ov, group, ordered)
     pt = cat_partable(formulas, names, ov, stats, std_lv=std_lv, group_equal=group_equal)
     mdl = CatModel(pt, names, ov, len(stats), stats)
     N = sum(st.n for st in stats)
@@ -384,7 +390,7 @@ def fit_wlsmv(model: str, data, formulas, *, ordered, group, group_equal, std_lv
     return SEMResult(estimates=table, fit_measures=fm, estimator="WLSMV",
                      nobs={lab: st.n for lab, st in zip(labels, stats)}, converged=True, iterations=iters,
                      vcov=pd.DataFrame(vcov, index=free_names, columns=free_names), partable=pt,
-                     model=model, _engine=engine)
+                     model=model, ntotal=ntotal, excluded=excluded, _engine=engine)
 
 
 def _standardize_cat(table: pd.DataFrame, mdl: CatModel, x, nrows: int) -> None:

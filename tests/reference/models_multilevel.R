@@ -68,4 +68,9 @@ res$mlmed <- list(a_within = ca["x_w", 1], a_between = ca["x_b", 1], a_within_se
   ind_within = ca["x_w", 1] * cb["m_w", 1], ind_between = ca["x_b", 1] * cb["m_b", 1],
   ci_within = mc(ca["x_w", 1], ca["x_w", 2], cb["m_w", 1], cb["m_w", 2]),
   ci_between = mc(ca["x_b", 1], ca["x_b", 2], cb["m_b", 1], cb["m_b", 2]))
+# conditional modes (BLUPs) of the random effects, lme4::ranef, by group in sorted order
+re_ri <- ranef(lmer(y ~ x + w + (1 | group), dat, REML = TRUE))$group
+re_rs <- ranef(lmer(y ~ x + w + (1 + x | group), dat, REML = TRUE))$group
+res$ranef <- list(group = as.numeric(rownames(re_ri)), ri_intercept = re_ri[, 1],
+                  rs_intercept = re_rs[, 1], rs_x = re_rs[, 2])
 write_json(res, "models_multilevel.json", digits = NA, auto_unbox = TRUE, pretty = TRUE)

@@ -12,7 +12,7 @@ V <- vcov(f)
 res <- list(n = nrow(d),
   beta = unname(coef(f)[c("A", "N", "gender")]), theta = unname(coef(f)[1:4]),
   beta_se = unname(sqrt(diag(V))[c("A", "N", "gender")]), theta_se = unname(sqrt(diag(V))[1:4]),
-  loglik = as.numeric(logLik(f)), aic = AIC(f),
+  loglik = as.numeric(logLik(f)), aic = AIC(f), bic = BIC(f),
   polr_beta = unname(coef(pl)), polr_zeta = unname(pl$zeta), polr_loglik = as.numeric(logLik(pl)),
   nominal = list(terms = rownames(nt)[-1], df = nt$Df[-1], loglik = nt$logLik[-1], lrt = nt$LRT[-1],
                  p = nt$`Pr(>Chi)`[-1]))
@@ -24,5 +24,5 @@ Vf <- vcov(fe)
 k <- nlevels(s$r) - 1
 res$fe <- list(n = nrow(s), beta = unname(coef(fe)[c("x", "m")]),
                beta_se = unname(sqrt(diag(Vf))[c("x", "m")]), theta = unname(coef(fe)[1:k]),
-               loglik = as.numeric(logLik(fe)))
+               loglik = as.numeric(logLik(fe)), bic = BIC(fe))
 write_json(res, "models_ordinal.json", digits = NA, auto_unbox = TRUE, pretty = TRUE)

@@ -24,4 +24,9 @@ out$hs2 <- om_out(suppressMessages(suppressWarnings(omega(hs, nfactors = 2, plot
 r <- cor(items, use = "pairwise")
 out$bfi5_cor <- om_out(suppressMessages(suppressWarnings(omega(r, nfactors = 5, n.obs = 2800, plot = FALSE))))
 out$hs3_geomin <- om_out(suppressMessages(suppressWarnings(omega(hs, nfactors = 3, rotate = "geominQ", plot = FALSE))))
+# other extractions and the promax rotation (psych's rotate = "quartimin" fails in psych 2.2.9:
+# object 'obminfact' not found, so engagesurvey's omega does not offer it)
+out$hs3_ml <- om_out(suppressMessages(suppressWarnings(omega(hs, nfactors = 3, fm = "ml", plot = FALSE))))
+out$hs3_pa <- om_out(suppressMessages(suppressWarnings(omega(hs, nfactors = 3, fm = "pa", plot = FALSE))))
+out$hs3_promax <- om_out(suppressMessages(suppressWarnings(omega(hs, nfactors = 3, rotate = "promax", plot = FALSE))))
 write_json(out, "omega.json", digits = NA, auto_unbox = TRUE, pretty = TRUE)
