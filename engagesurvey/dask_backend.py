@@ -58,15 +58,22 @@ def _open(ddf_or_path, storage_options=None, read_kwargs=None):
     path = str(ddf_or_path)
     name = path.rstrip("/").rsplit("/", 1)[-1]
     low = path.lower()
-    if low.endswith((".csv", ".tsv", ".txt")):
-        sep = "\t" if low.endswith(".tsv") else ","
-        kw = {"blocksize": "64MB", **(read_kwargs or {})}
-        ddf = dd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], sep=sep,
-                          storage_options=storage_options, **kw)
-    else:
-        kw = {"split_row_groups": True, **(read_kwargs or {})}  # one task per row group
-        ddf = dd.read_parquet(path, storage_options=storage_options, **kw)
+    try:
+        if low.endswith((".csv", ".tsv", ".txt")):
+            sep = "\t" if low.endswith(".tsv") else ","
+            kw = {"blocksize": "64MB", **(read_kwargs or {})}
+            ddf = dd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], sep=sep,
+                              storage_options=storage_options, **kw)
+        else:
+            kw = {"split_row_groups": True, **(read_kwargs or {})}  # one task per row group
+            ddf = dd.read_parquet(path, storage_options=storage_options, **kw)
+    except (OSError, ValueError) as exc:  # no such file, no Parquet files in a folder, unreadable
+        raise InputError(f"cannot open for Dask: {_first_line(exc)}", file=path) from None
     return ddf, name
+
+
+def _first_line(exc) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _score_part(pdf, offset, scorer: ChunkScorer, part_paths, fmt, want_scores):
@@ -183,6 +190,8 @@ def score_dask(ddf_or_path, instrument, out_path=None, *, group=None, scheduler=
         moments = _tree([t[1] for t in tasks], dask.delayed)
         counts, ids, scores, moments = dask.compute([t[0] for t in tasks], [t[2] for t in tasks],
                                                     [t[3] for t in tasks], moments, scheduler=sched)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:  # a malformed CSV met by a worker
+        raise InputError(f"not a readable delimited text file ({_first_line(exc)})", file=name) from None
     finally:
         if own is not None:
             own.close()

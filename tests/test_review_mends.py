@@ -135,3 +135,33 @@ def test_case_selection_csv_is_neutralised(tmp_path):
     cells = written.to_numpy().ravel()
     assert not any(isinstance(c, str) and c.startswith(("=", "+", "@")) for c in cells)
     assert any(isinstance(c, str) and c.startswith("'=U") for c in cells)
+
+
+def test_dask_on_a_missing_or_ragged_file_is_one_line(tmp_path):
+    pytest.importorskip("dask.dataframe")
+    from engagesurvey.dask_backend import score_dask
+
+    inst = Instrument.from_keys({"s": ["a", "b"]}, min=1, max=5)
+    with pytest.raises(InputError, match=r"cannot open for Dask"):
+        score_dask(tmp_path / "nope.csv", inst, scheduler="synchronous")
+    with pytest.raises(InputError, match=r"cannot open for Dask"):
+        score_dask(tmp_path, inst, scheduler="synchronous")  # a folder without Parquet files
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b\n" + "1,2\n" * 50 + "1,2,3,4\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"not a readable delimited text file"):
+        score_dask(ragged, inst, scheduler="synchronous")
+
+
+def test_csv_and_excel_decide_text_or_number_by_one_rule(tmp_path):
+    """'1_000' is text (Python's float() would take it), '007' is text, blanks are missing: the same
+    columns read the same from CSV and from an Excel sheet with empty cells."""
+    frame = pd.DataFrame({"id": ["r1", "r2", "r3"], "under": ["1_000", None, "5"],
+                          "zero": ["007", "8", None], "plain": ["1.5", None, "2"]})
+    frame.to_csv(tmp_path / "x.csv", index=False)
+    frame.to_excel(tmp_path / "x.xlsx", index=False)
+    from_csv = es.read_responses(tmp_path / "x.csv", id_column="id").data
+    from_xlsx = es.read_responses(tmp_path / "x.xlsx", id_column="id").data
+    for col in ("under", "zero", "plain"):
+        assert from_csv[col].tolist() == pytest.approx(from_xlsx[col].tolist(), nan_ok=True) \
+            if col == "plain" else from_csv[col].fillna("").tolist() == from_xlsx[col].fillna("").tolist()
+    assert from_csv["under"].tolist()[0] == "1_000" and from_csv["plain"].dtype == float

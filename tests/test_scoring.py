@@ -127,3 +127,36 @@ def test_from_keys_errors():
         Instrument.from_keys({"s": ["-a", "b"]})
     with pytest.raises(InstrumentError, match="non-empty dict"):
         Instrument.from_keys({})
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_reference("scoring_rules")
+
+
+def _r(values):
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+@pytest.mark.parametrize("rule", ["mean", "sum", "pomp"])
+def test_scoring_rules_equal_base_r_on_bfi(bfi, rules, rule):
+    """Mean, prorated sum (k x mean) and POMP against base R (tests/reference/scoring_rules.R)."""
+    import dataclasses
+
+    inst = Instrument.from_keys(rules["keys"], min=rules["min"], max=rules["max"], id="bfi")
+    for sid, sc in list(inst.scales.items()):
+        inst.scales[sid] = dataclasses.replace(sc, scoring=rule)
+    result = score(bfi, inst, careless=False)
+    for sid, ref in rules["scales"].items():
+        np.testing.assert_array_equal(result.n_valid[sid].to_numpy(), ref["n_valid"])
+        np.testing.assert_allclose(result.scores[sid].to_numpy(), _r(ref[rule]), rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("min_valid", [4, 0.8])
+def test_minimum_valid_rule_equals_base_r_on_bfi(bfi, rules, min_valid):
+    """A count (4 items) and a share (0.8 of 5 = 4 items): the score is missing below it."""
+    inst = Instrument.from_keys(rules["keys"], min=rules["min"], max=rules["max"], id="bfi")
+    result = score(bfi, inst, min_valid=min_valid, careless=False)
+    for sid, ref in rules["scales"].items():
+        np.testing.assert_allclose(result.scores[sid].to_numpy(), _r(ref["mean_min4"]), rtol=0, atol=1e-9)
+    assert len(result.log) == int(result.scores.isna().sum().sum()) > 0

@@ -238,7 +238,7 @@ def _plain_numbers(dictionary) -> np.ndarray | None:
     return np.where(blank, np.nan, numbers)
 
 
-_NOT_PLAIN = re.compile(r"^[+-]?0\d|^\+|[a-zA-Z]")
+_NOT_PLAIN = re.compile(r"^[+-]?0\d|^\+|[a-zA-Z_]")  # leading zero, "+", letters, "1_000": kept as text
 
 
 def _infer_text(col: np.ndarray, index) -> pd.Series:
@@ -291,20 +291,14 @@ def _infer(s: pd.Series) -> pd.Series:
         return pd.Series(np.nan, index=s.index, dtype=float)
     if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
         return _plain_numeric(pd.to_numeric(obj))
-    if kind == "string":
-        t = obj.astype("string").str.strip()
-        blank = (t.isna() | (t == "")).to_numpy(dtype=bool)
-    else:  # Excel: mixed cell types
-        isstr = obj.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-        t = obj.where(~isstr, obj.map(lambda v: v.strip() if isinstance(v, str) else v))
-        blank = (obj.isna().to_numpy(dtype=bool)) | (isstr & (t == "").to_numpy(dtype=bool))
+    if kind == "string":  # text with empty cells (Excel): the same rule as a CSV column
+        return _infer_text(obj.where(obj.notna(), "").to_numpy(dtype=object), s.index)
+    # Excel: mixed cell types
+    isstr = obj.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    t = obj.where(~isstr, obj.map(lambda v: v.strip() if isinstance(v, str) else v))
+    blank = (obj.isna().to_numpy(dtype=bool)) | (isstr & (t == "").to_numpy(dtype=bool))
     if blank.all():
         return pd.Series(np.nan, index=s.index, dtype=float)
-    if kind == "string":
-        nb = t[~blank]
-        num = pd.to_numeric(nb, errors="coerce")
-        if num.notna().all() and not nb.str.contains(r"^[+-]?0\d|^\+|[a-zA-Z]", regex=True).any():
-            return _plain_numeric(pd.to_numeric(t.where(~blank), errors="coerce"))
     return obj.where(~blank, np.nan)
 
 
